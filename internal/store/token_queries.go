@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/internal/auth"
+)
+
+const (
+	tokenColumns = `t.id, t.user_id, t.jti, t.token, t.created_at, t.expires_at, t.family_id,
+		t.parent_jti, t.client_ip, t.user_agent, b.id, b.blacklisted_at, b.reason, u.email`
+	tokenFrom = ` FROM outstanding_tokens t
+		LEFT JOIN blacklisted_tokens b ON b.token_id = t.id
+		LEFT JOIN users u ON u.id = t.user_id`
+)
+
+func scanToken(row interface{ Scan(...any) error }) (auth.OutstandingToken, error) {
+	var (
+		t   auth.OutstandingToken
+		bid sql.NullInt64
+	)
+	err := row.Scan(&t.ID, str(&t.UserID), &t.JTI, &t.Token, scanTime(&t.CreatedAt), scanTime(&t.ExpiresAt),
+		&t.FamilyID, &t.ParentJTI, &t.ClientIP, &t.UserAgent, &bid, scanTime(&t.BlacklistedAt),
+		str(&t.Reason), str(&t.UserEmail))
+	t.Blacklisted = bid.Valid
+	return t, err
+}
+
+func scanTokenRows(rows *sql.Rows) (auth.OutstandingToken, error) { return scanToken(rows) }
+
+// ListTokens pages newest first (id descending) with the blacklist state and user e-mail.
+// States partition the tokens: "blacklisted"; "expired" (not blacklisted, expires_at <= Now);
+// "active" (neither). Search matches a substring of the user's e-mail or a jti prefix.
+func (db *DB) ListTokens(ctx context.Context, q auth.TokenQuery) ([]auth.OutstandingToken, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	var (
+		where []string
+		args  []any
+	)
+	if q.UserID != "" {
+		id, ok := canonicalUUID(q.UserID)
+		if !ok {
+			return nil, nil
+		}
+		where, args = append(where, `t.user_id = ?`), append(args, id)
+	}
+	if q.BeforeID > 0 {
+		where, args = append(where, `t.id < ?`), append(args, q.BeforeID)
+	}
+	switch q.State {
+	case "":
+	case "active":
+		where, args = append(where, `b.id IS NULL AND t.expires_at > ?`), append(args, db.dialect.ts(q.Now))
+	case "blacklisted":
+		where = append(where, `b.id IS NOT NULL`)
+	case "expired":
+		where, args = append(where, `b.id IS NULL AND t.expires_at <= ?`), append(args, db.dialect.ts(q.Now))
+	default:
+		return nil, fmt.Errorf("store: list tokens: unknown state %q (want active, blacklisted or expired)", q.State)
+	}
+	if q.Search != "" {
+		where = append(where, `(u.email_lower LIKE ? ESCAPE '\' OR (t.jti >= ? AND t.jti < ?))`)
+		args = append(args, containsPattern(q.Search), q.Search, prefixUpperBound(q.Search))
+	}
+	query := `SELECT ` + tokenColumns + tokenFrom
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY t.id DESC LIMIT ?`
+	args = append(args, pageLimit(q.Limit))
+	tokens, err := selectAll(ctx, db, db.r, query, args, scanTokenRows)
+	return tokens, wrap("list tokens", err)
+}
+
+// Sessions lists the user's live families (at least one token neither blacklisted nor expired
+// at now), most recently used first.
+func (db *DB) Sessions(ctx context.Context, userID string, now time.Time) ([]auth.Session, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	id, ok := canonicalUUID(userID)
+	if !ok {
+		return nil, nil
+	}
+	const q = `WITH fam AS (
+			SELECT t.family_id, MIN(t.created_at) AS first_at, MAX(t.id) AS newest_id,
+				MAX(CASE WHEN b.id IS NULL AND t.expires_at > ? THEN t.id END) AS live_id
+			FROM outstanding_tokens t LEFT JOIN blacklisted_tokens b ON b.token_id = t.id
+			WHERE t.user_id = ?
+			GROUP BY t.family_id)
+		SELECT f.family_id, f.first_at, n.created_at, n.expires_at, n.client_ip, n.user_agent, l.jti
+		FROM fam f
+		JOIN outstanding_tokens n ON n.id = f.newest_id
+		JOIN outstanding_tokens l ON l.id = f.live_id
+		ORDER BY n.created_at DESC, n.id DESC`
+	sessions, err := selectAll(ctx, db, db.r, q, []any{db.dialect.ts(now), id}, func(rows *sql.Rows) (auth.Session, error) {
+		var s auth.Session
+		err := rows.Scan(&s.FamilyID, scanTime(&s.CreatedAt), scanTime(&s.LastUsedAt), scanTime(&s.ExpiresAt),
+			&s.ClientIP, &s.UserAgent, &s.CurrentJTI)
+		return s, err
+	})
+	return sessions, wrap("sessions", err)
+}
+
+// TokenStats counts tokens for the dashboard.
+func (db *DB) TokenStats(ctx context.Context, now time.Time) (auth.TokenStats, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	var s auth.TokenStats
+	err := db.queryRow(ctx, db.r, `SELECT
+			(SELECT COUNT(*) FROM outstanding_tokens),
+			(SELECT COUNT(*) FROM blacklisted_tokens),
+			COUNT(*), COUNT(DISTINCT t.family_id)
+		FROM outstanding_tokens t
+		WHERE t.expires_at > ? AND NOT EXISTS (SELECT 1 FROM blacklisted_tokens b WHERE b.token_id = t.id)`,
+		db.dialect.ts(now)).Scan(&s.Outstanding, &s.Blacklisted, &s.Active, &s.Sessions)
+	return s, wrap("token stats", err)
+}
+
+// FlushExpired deletes up to batch outstanding tokens that expired before the instant, earliest
+// expiry first, with their blacklist rows, in one short transaction; it returns how many tokens it
+// deleted. Call it in a loop until it returns less than batch: refreshes wait at most one
+// batch.
+func (db *DB) FlushExpired(ctx context.Context, before time.Time, batch int) (int, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	if batch <= 0 {
+		return 0, errors.New("store: flush expired: batch must be positive")
+	}
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = db.exec(ctx, tx, `DELETE FROM outstanding_tokens WHERE id IN (
+			SELECT id FROM outstanding_tokens WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`,
+			db.dialect.ts(before), batch)
+		return err
+	})
+	return int(n), wrap("flush expired", err)
+}

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/authgate/authgate/internal/auth"
+)
+
+const (
+	insertToken = `INSERT INTO outstanding_tokens (user_id, jti, token, created_at, expires_at,
+		family_id, parent_jti, client_ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// insertTokenIfAbsent records a token a peer SimpleJWT deployment issued, or nothing.
+	insertTokenIfAbsent = insertToken + ` ON CONFLICT (jti) DO NOTHING`
+	// blacklistJTI inserts the blacklist row unless one exists. The unique token_id decides
+	// every race: only one transaction ever changes a row here (DESIGN.md, the refresh
+	// invariant). On PostgreSQL a concurrent insert waits for the first to commit or roll back.
+	blacklistJTI = `INSERT INTO blacklisted_tokens (token_id, blacklisted_at, reason)
+		SELECT id, ?, ? FROM outstanding_tokens WHERE jti = ? ON CONFLICT (token_id) DO NOTHING`
+	// blacklistWhere + condition + blacklistOrder blacklists every matching token that is not
+	// blacklisted yet. Args: blacklisted_at, reason, then the condition's. Rows are taken in
+	// id order so concurrent bulk revocations lock in the same order and cannot deadlock.
+	blacklistWhere = `INSERT INTO blacklisted_tokens (token_id, blacklisted_at, reason)
+		SELECT t.id, ?, ? FROM outstanding_tokens t
+		WHERE NOT EXISTS (SELECT 1 FROM blacklisted_tokens b WHERE b.token_id = t.id) AND`
+	blacklistOrder = ` ORDER BY t.id ON CONFLICT (token_id) DO NOTHING`
+)
+
+// tokenArgs validates t and returns insertToken's arguments. A token without a family starts
+// its own (FamilyID = JTI).
+func (db *DB) tokenArgs(t auth.OutstandingToken) ([]any, error) {
+	if t.JTI == "" {
+		return nil, errors.New("token has no jti")
+	}
+	uid, err := userIDArg(t.UserID, true)
+	if err != nil {
+		return nil, err
+	}
+	if t.FamilyID == "" {
+		t.FamilyID = t.JTI
+	}
+	d := db.dialect
+	return []any{uid, t.JTI, t.Token, d.ts(t.CreatedAt), d.ts(t.ExpiresAt), t.FamilyID,
+		t.ParentJTI, t.ClientIP, t.UserAgent}, nil
+}
+
+// RecordOutstanding inserts an issued refresh token; auth.ErrConflict when its jti exists,
+// auth.ErrNotFound when its user does not.
+func (db *DB) RecordOutstanding(ctx context.Context, t auth.OutstandingToken) error {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	args, err := db.tokenArgs(t)
+	if err != nil {
+		return fmt.Errorf("store: record outstanding: %w", err)
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		_, err := db.exec(ctx, tx, insertToken, args...)
+		return err
+	})
+	return wrap("record outstanding", err)
+}
+
+// TokenByJTI returns the token with its blacklist state and user e-mail, or auth.ErrNotFound.
+func (db *DB) TokenByJTI(ctx context.Context, jti string) (auth.OutstandingToken, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	t, err := scanToken(db.queryRow(ctx, db.r, `SELECT `+tokenColumns+tokenFrom+` WHERE t.jti = ?`, jti))
+	return t, wrap("token by jti", err)
+}
+
+// Rotate, in one transaction: records old when absent (a token a peer SimpleJWT deployment
+// issued), blacklists old with auth.ReasonRotated, and records next. When old is already
+// blacklisted — another Rotate won — it returns auth.ErrBlacklisted and writes nothing.
+// An empty next.FamilyID inherits old's family and an empty next.ParentJTI becomes old.JTI.
+func (db *DB) Rotate(ctx context.Context, old, next auth.OutstandingToken, at time.Time) error {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	if old.JTI == next.JTI {
+		return errors.New("store: rotate: old and next tokens have the same jti")
+	}
+	oldArgs, err := db.tokenArgs(old)
+	if err != nil {
+		return fmt.Errorf("store: rotate: old token: %w", err)
+	}
+	if next.ParentJTI == "" {
+		next.ParentJTI = old.JTI
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if err := db.blacklistToken(ctx, tx, old.JTI, oldArgs, auth.ReasonRotated, at); err != nil {
+			return err
+		}
+		if next.FamilyID == "" {
+			err := db.queryRow(ctx, tx, `SELECT family_id FROM outstanding_tokens WHERE jti = ?`, old.JTI).Scan(&next.FamilyID)
+			if err != nil {
+				return err
+			}
+		}
+		nextArgs, err := db.tokenArgs(next)
+		if err != nil {
+			return fmt.Errorf("next token: %w", err)
+		}
+		_, err = db.exec(ctx, tx, insertToken, nextArgs...)
+		return err
+	})
+	return wrap("rotate", err)
+}
+
+// Blacklist records t when absent and blacklists it; auth.ErrBlacklisted when it already was.
+func (db *DB) Blacklist(ctx context.Context, t auth.OutstandingToken, reason string, at time.Time) error {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	args, err := db.tokenArgs(t)
+	if err != nil {
+		return fmt.Errorf("store: blacklist: %w", err)
+	}
+	if reason == "" {
+		return errors.New("store: blacklist: reason is empty")
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		return db.blacklistToken(ctx, tx, t.JTI, args, reason, at)
+	})
+	return wrap("blacklist", err)
+}
+
+// blacklistToken records the token when absent and inserts its blacklist row, or returns
+// auth.ErrBlacklisted when the row existed.
+func (db *DB) blacklistToken(ctx context.Context, tx *sql.Tx, jti string, args []any, reason string, at time.Time) error {
+	if _, err := db.exec(ctx, tx, insertTokenIfAbsent, args...); err != nil {
+		return err
+	}
+	n, err := db.exec(ctx, tx, blacklistJTI, db.dialect.ts(at), reason, jti)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return auth.ErrBlacklisted
+	}
+	return nil
+}
+
+// RevokeFamily blacklists every not yet blacklisted token of the family; it returns how many.
+func (db *DB) RevokeFamily(ctx context.Context, familyID, reason string, at time.Time) (int, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	if familyID == "" || reason == "" {
+		return 0, errors.New("store: revoke family: family id and reason are required")
+	}
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = db.exec(ctx, tx, blacklistWhere+` t.family_id = ?`+blacklistOrder,
+			db.dialect.ts(at), reason, familyID)
+		return err
+	})
+	return int(n), wrap("revoke family", err)
+}
+
+// RevokeUser blacklists every not yet blacklisted token of the user and, in the same
+// transaction, moves tokens_valid_after forward to validAfter (never backward). It returns
+// how many tokens it blacklisted; auth.ErrNotFound when the user does not exist.
+func (db *DB) RevokeUser(ctx context.Context, userID, reason string, at, validAfter time.Time) (int, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	id, ok := canonicalUUID(userID)
+	if !ok {
+		return 0, fmt.Errorf("store: revoke user: %w", auth.ErrNotFound)
+	}
+	if reason == "" {
+		return 0, errors.New("store: revoke user: reason is empty")
+	}
+	d := db.dialect
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		err := oneRow(db.exec(ctx, tx, `UPDATE users SET
+			tokens_valid_after = CASE WHEN tokens_valid_after < ? THEN ? ELSE tokens_valid_after END
+			WHERE id = ?`, d.ts(validAfter), d.ts(validAfter), id))
+		if err != nil {
+			return err
+		}
+		n, err = db.exec(ctx, tx, blacklistWhere+` t.user_id = ?`+blacklistOrder, d.ts(at), reason, id)
+		return err
+	})
+	return int(n), wrap("revoke user", err)
+}

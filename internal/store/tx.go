@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// maxTxAttempts bounds how often a transaction PostgreSQL aborted as a deadlock or
+// serialization failure is run again.
+const maxTxAttempts = 3
+
+// write runs fn in one write transaction (BEGIN IMMEDIATE on SQLite) and commits when fn
+// returns nil. Errors come back untranslated; callers wrap them.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for range maxTxAttempts {
+		if err = db.tryWrite(ctx, fn); err == nil || classify(err) != kindRetry || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) tryWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// exec runs a rebound statement and reports how many rows it changed.
+func (db *DB) exec(ctx context.Context, q querier, query string, args ...any) (int64, error) {
+	res, err := q.ExecContext(ctx, db.dialect.rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// queryRow runs a rebound single-row query.
+func (db *DB) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	return q.QueryRowContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// selectAll runs a rebound query and collects one value per row with scan.
+func selectAll[T any](ctx context.Context, db *DB, q querier, query string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, db.dialect.rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// count runs a rebound COUNT query.
+func (db *DB) count(ctx context.Context, q querier, query string, args ...any) (int, error) {
+	var n int
+	err := db.queryRow(ctx, q, query, args...).Scan(&n)
+	return n, err
+}
