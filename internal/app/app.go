@@ -1,0 +1,217 @@
+// Package app assembles authgate from its Config: storage, keys, hashing, mail, throttling, the
+// domain Service and the HTTP handler. The binary's commands and the end-to-end tests share it.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/authgate/authgate/internal/admin"
+	"github.com/authgate/authgate/internal/auth"
+	"github.com/authgate/authgate/internal/config"
+	"github.com/authgate/authgate/internal/mail"
+	"github.com/authgate/authgate/internal/password"
+	"github.com/authgate/authgate/internal/store"
+	"github.com/authgate/authgate/internal/throttle"
+	"github.com/authgate/authgate/internal/token"
+	"github.com/authgate/authgate/internal/web"
+)
+
+// Version is set at build time (-ldflags "-X github.com/authgate/authgate/internal/app.Version=…").
+var Version = "dev"
+
+// App is a running authgate's parts.
+type App struct {
+	Config  config.Config
+	DB      *store.DB
+	Service *auth.Service
+	Tokens  *token.Manager
+	Handler http.Handler
+	Metrics *web.Metrics
+	Log     *slog.Logger
+	closers []func() error
+}
+
+// Options adjust assembly for commands and tests.
+type Options struct {
+	Now func() time.Time
+	// HashParams overrides the argon2id parameters (tests use cheap ones).
+	HashParams *password.Params
+	// NoMigrate skips applying migrations (commands that must not change the schema).
+	NoMigrate bool
+	// GenerateKey allows generating and keeping a development signing key when none is set.
+	GenerateKey bool
+	// MailTLS, when set, is the TLS configuration for SMTP (tests trust their server's cert).
+	MailTLS *tls.Config
+}
+
+// Open builds the App. Storage is reached (with retries) and migrated unless NoMigrate.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*App, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	a := &App{Config: cfg, Log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{
+		MaxOpenConns: cfg.DBMaxOpenConns, StatementTimeout: cfg.DBStatementTime,
+		ConnectRetries: cfg.DBRetries, Now: o.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AUTHGATE_DATABASE_URL: %w", err)
+	}
+	a.DB = db
+	a.closers = append(a.closers, db.Close)
+	if !o.NoMigrate {
+		if err := db.Migrate(ctx); err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+	}
+
+	keys, err := loadKeys(cfg, log, o.GenerateKey)
+	if err != nil {
+		return nil, err
+	}
+	tm, err := token.New(token.Config{
+		Signing: keys.signing, Verifying: keys.verifying, Audience: cfg.Audience, Issuer: cfg.Issuer,
+		Leeway:         cfg.Leeway,
+		Claims:         token.ClaimNames{TokenType: cfg.TokenTypeClaim, JTI: cfg.JTIClaim, UserID: cfg.UserIDClaim},
+		AccessLifetime: cfg.AccessTokenLifetime, RefreshLifetime: cfg.RefreshTokenLifetime,
+		SlidingLifetime: cfg.SlidingTokenLifetime, SlidingRefreshLifetime: cfg.SlidingTokenRefreshLifetime,
+		Now: o.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	a.Tokens = tm
+
+	hopts := password.Options{}
+	if o.HashParams != nil {
+		hopts.Params = *o.HashParams
+	}
+	hasher, err := password.New(hopts)
+	if err != nil {
+		return nil, fmt.Errorf("password hasher: %w", err)
+	}
+
+	mopts := mail.Options{From: cfg.EmailFrom, TemplateDir: cfg.EmailTemplateDir, Logger: log, Now: o.Now}
+	mopts.TLSConfig = o.MailTLS
+	mailer, err := mail.Open(cfg.EmailURL, mopts)
+	if err != nil {
+		return nil, fmt.Errorf("AUTHGATE_EMAIL_URL: %w", err)
+	}
+	if cfg.EmailURL == "console://" {
+		log.Warn("e-mail goes to this log (AUTHGATE_EMAIL_URL=console://): for development only")
+	}
+
+	a.Metrics = web.NewMetrics(Version, db.Stats)
+	scfg := auth.DefaultConfig()
+	scfg.RotateRefreshTokens = cfg.RotateRefreshTokens
+	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
+	scfg.UpdateLastLogin = cfg.UpdateLastLogin
+	scfg.ReuseDetection = cfg.ReuseDetection
+	scfg.TwoFactor = cfg.TwoFactor
+	scfg.CodeLength = cfg.CodeLength
+	scfg.CodeTTL = cfg.CodeTTL
+	scfg.CodeMaxAttempts = cfg.CodeMaxAttempts
+	scfg.ResetURL = cfg.ResetURL
+	scfg.PasswordMinLength = cfg.PasswordMinLen
+	secret := sha256.Sum256(append([]byte("authgate/secret/v1:"), keys.material...))
+	svc, err := auth.NewService(auth.Deps{
+		Store: db, Tokens: tm, Hasher: hasher, Mailer: mailer, Logger: log, Now: o.Now,
+		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(),
+	}, scfg)
+	if err != nil {
+		return nil, err
+	}
+	a.Service = svc
+
+	limiter, err := a.limiter(cfg, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	rates, err := parseRates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	adm := admin.New(admin.Deps{
+		Service: svc, Logger: log, Now: o.Now, SessionTTL: cfg.AdminSessionTTL,
+		SecureCookies: cfg.AdminCookieSecure, Limiter: limiter, LoginRate: rates.Login,
+		TrustedProxies: cfg.TrustedProxies,
+	})
+	a.Handler = web.NewHandler(web.Deps{
+		Service: svc, Limiter: limiter, Rates: rates, Logger: log, Metrics: a.Metrics,
+		AuthHeaderTypes: cfg.AuthHeaderTypes, CORS: web.CORSConfig{AllowedOrigins: cfg.CORSAllowedOrigins},
+		TrustedProxies: cfg.TrustedProxies, Version: Version, Now: o.Now, Admin: adm,
+		Cookie: web.CookieConfig{Enabled: cfg.RefreshCookie, Secure: cfg.RefreshCookieSecure,
+			BodyToo: cfg.RefreshCookieBody, Domain: cfg.RefreshCookieDomain},
+	})
+	ok = true
+	return a, nil
+}
+
+// auditHook feeds metrics and writes every audit event as a structured log line (never secrets:
+// events carry none).
+func (a *App) auditHook() func(auth.AuditEvent) {
+	return func(e auth.AuditEvent) {
+		if a.Metrics != nil {
+			a.Metrics.OnAudit(e)
+		}
+		a.Log.Info("audit", "kind", e.Kind, "user_id", e.UserID, "actor_id", e.ActorID,
+			"client_ip", e.ClientIP, "detail", e.Detail)
+	}
+}
+
+func (a *App) limiter(cfg config.Config, now func() time.Time) (throttle.Limiter, error) {
+	if cfg.RedisURL == "" {
+		return throttle.NewMemory(now, 100000), nil
+	}
+	client, err := throttle.OpenRedis(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("AUTHGATE_REDIS_URL: %w", err)
+	}
+	a.closers = append(a.closers, client.Close)
+	return throttle.NewRedis(client, "authgate:", now), nil
+}
+
+func parseRates(cfg config.Config) (web.Rates, error) {
+	var r web.Rates
+	for _, x := range []struct {
+		env, v string
+		dst    *throttle.Rate
+	}{
+		{"AUTHGATE_THROTTLE_LOGIN", cfg.ThrottleLogin, &r.Login},
+		{"AUTHGATE_THROTTLE_LOGIN_ACCOUNT", cfg.ThrottleLoginAccount, &r.LoginAccount},
+		{"AUTHGATE_THROTTLE_REFRESH", cfg.ThrottleRefresh, &r.Refresh},
+		{"AUTHGATE_THROTTLE_CODE", cfg.ThrottleCode, &r.Code},
+		{"AUTHGATE_THROTTLE_RESET", cfg.ThrottleReset, &r.Reset},
+	} {
+		rate, err := throttle.ParseRate(x.v)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", x.env, err)
+		}
+		*x.dst = rate
+	}
+	return r, nil
+}
+
+// Close releases storage and connections.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,163 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/authgate/authgate/internal/password"
+	"github.com/authgate/authgate/internal/token"
+)
+
+// Config holds SimpleJWT's behaviour switches and authgate's own.
+type Config struct {
+	RotateRefreshTokens    bool
+	BlacklistAfterRotation bool
+	UpdateLastLogin        bool
+	ReuseDetection         bool
+
+	TwoFactor         string        // "off", "optional" (per user) or "required"
+	CodeLength        int           // digits in an e-mailed code
+	CodeTTL           time.Duration // how long a code stays usable
+	CodeMaxAttempts   int           // tries per challenge
+	MaxLiveChallenges int           // unfinished challenges per user and purpose
+	ResendInterval    time.Duration // minimum time between two sends of one challenge
+	MaxResends        int           // sends per challenge after the first
+	ResetTTL          time.Duration // password reset token lifetime
+	ResetURL          string        // optional link template for reset mails; "{token}" is replaced
+
+	PasswordMinLength int
+}
+
+// DefaultConfig is the tutorial's SimpleJWT settings plus authgate's safe defaults.
+func DefaultConfig() Config {
+	return Config{
+		RotateRefreshTokens:    true,
+		BlacklistAfterRotation: true,
+		ReuseDetection:         true,
+		TwoFactor:              "optional",
+		CodeLength:             6,
+		CodeTTL:                10 * time.Minute,
+		CodeMaxAttempts:        5,
+		MaxLiveChallenges:      3,
+		ResendInterval:         30 * time.Second,
+		MaxResends:             3,
+		ResetTTL:               30 * time.Minute,
+		PasswordMinLength:      8,
+	}
+}
+
+// Client describes who is calling, for token rows and the audit log.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// Pair is what a successful login or refresh hands out. Refresh is empty when rotation is off.
+type Pair struct {
+	Refresh string
+	Access  string
+}
+
+// LoginResult is either a token pair or, with two-factor on, a challenge to finish.
+type LoginResult struct {
+	Pair
+	Challenge string // non-empty when a code was e-mailed instead
+}
+
+// Service is authgate's use cases over a Store, a token Manager, a password Hasher and a Mailer.
+type Service struct {
+	store   Store
+	tokens  *token.Manager
+	hasher  *password.Hasher
+	mailer  Mailer
+	log     *slog.Logger
+	now     func() time.Time
+	cfg     Config
+	secret  []byte // keys the HMAC of codes and opaque ids at rest
+	users   *userCache
+	onAudit func(AuditEvent)
+}
+
+// Deps are the Service's collaborators.
+type Deps struct {
+	Store  Store
+	Tokens *token.Manager
+	Hasher *password.Hasher
+	Mailer Mailer
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Secret keys the hashes of e-mailed codes and opaque identifiers kept in storage, so a stolen
+	// database does not reveal live codes. At least 32 bytes.
+	Secret []byte
+	// UserCacheTTL bounds how long a user row read for an access token may be reused on this
+	// instance; 0 disables the cache. Writes through this Service clear it at once.
+	UserCacheTTL time.Duration
+	// OnAudit, when set, sees every audit event (metrics and structured logs).
+	OnAudit func(AuditEvent)
+}
+
+// NewService checks the dependencies and returns a Service.
+func NewService(d Deps, cfg Config) (*Service, error) {
+	switch {
+	case d.Store == nil:
+		return nil, errors.New("auth: a Store is required")
+	case d.Tokens == nil:
+		return nil, errors.New("auth: a token Manager is required")
+	case d.Hasher == nil:
+		return nil, errors.New("auth: a password Hasher is required")
+	case len(d.Secret) < 32:
+		return nil, errors.New("auth: the secret must be at least 32 bytes")
+	}
+	switch cfg.TwoFactor {
+	case "off", "optional", "required":
+	default:
+		return nil, fmt.Errorf("auth: two-factor mode %q is not off, optional or required", cfg.TwoFactor)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{
+		store: d.Store, tokens: d.Tokens, hasher: d.Hasher, mailer: d.Mailer, log: d.Logger,
+		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit,
+		users: newUserCache(d.UserCacheTTL, 10000, d.Now),
+	}
+	return s, nil
+}
+
+// Config returns the settings the Service runs with.
+func (s *Service) Config() Config { return s.cfg }
+
+// Tokens returns the token Manager (for JWKS and discovery).
+func (s *Service) Tokens() *token.Manager { return s.tokens }
+
+// Store returns the Store, for the admin panel's listings.
+func (s *Service) Store() Store { return s.store }
+
+// Ready reports whether storage answers.
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// audit records an event; a failure is logged, never returned: the audit log must not turn a
+// successful security action into a failed one.
+func (s *Service) audit(ctx context.Context, kind, userID, actorID string, c Client, detail string) {
+	e := AuditEvent{At: s.now().UTC(), UserID: userID, ActorID: actorID, Kind: kind,
+		ClientIP: c.IP, UserAgent: truncate(c.UserAgent, 512), Detail: detail}
+	if s.onAudit != nil {
+		s.onAudit(e)
+	}
+	if err := s.store.RecordEvent(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Warn("audit event not recorded", "kind", kind, "user_id", userID, "err", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,168 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence the Service needs. Implementations translate driver errors into
+// ErrNotFound, ErrConflict and ErrUnavailable (wrapped with context), and run every method that
+// writes more than one row in one transaction.
+type Store interface {
+	UserStore
+	TokenStore
+	ChallengeStore
+	RecoveryCodeStore
+	AuditStore
+	AdminSessionStore
+	// Ping reports whether storage answers; ErrUnavailable when it does not.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// UserStore keeps users. E-mails are unique and matched case-insensitively.
+type UserStore interface {
+	// CreateUser inserts u; ErrConflict when the e-mail (case-insensitively) or id exists.
+	CreateUser(ctx context.Context, u User) error
+	UserByID(ctx context.Context, id string) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, error)
+	// UpdateUser writes e-mail, flags, last login and tokens_valid_after (not the password hash).
+	UpdateUser(ctx context.Context, u User) error
+	// SetPasswordHash replaces the hash alone (re-hash on login: no token is revoked).
+	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// SetPassword replaces the hash, moves tokens_valid_after forward to validAfter and blacklists
+	// every live refresh token of the user with ReasonPassword, in one transaction.
+	SetPassword(ctx context.Context, userID, hash string, at, validAfter time.Time) error
+	SetLastLogin(ctx context.Context, userID string, at time.Time) error
+	HasSuperuser(ctx context.Context) (bool, error)
+	// ListUsers pages by lower(email) ascending: users whose lower(email) > q.After.
+	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	CountUsers(ctx context.Context) (int, error)
+	// DeleteUser removes the user; their tokens stay (user_id set to NULL), as Django does.
+	DeleteUser(ctx context.Context, id string) error
+}
+
+// UserQuery selects a page of users.
+type UserQuery struct {
+	Search string // case-insensitive substring of the e-mail
+	After  string // keyset cursor: lower(email) of the last row of the previous page
+	Limit  int
+}
+
+// TokenStore keeps outstanding and blacklisted refresh tokens.
+type TokenStore interface {
+	// RecordOutstanding inserts an issued refresh token; ErrConflict when its jti exists.
+	RecordOutstanding(ctx context.Context, t OutstandingToken) error
+	// TokenByJTI returns the token with its blacklist state, or ErrNotFound.
+	TokenByJTI(ctx context.Context, jti string) (OutstandingToken, error)
+	// Rotate, in one transaction: records old when absent (a token a peer SimpleJWT deployment
+	// issued), blacklists old with ReasonRotated, and records next. The unique blacklist row
+	// decides races: when old is already blacklisted it returns ErrBlacklisted and writes nothing.
+	Rotate(ctx context.Context, old, next OutstandingToken, at time.Time) error
+	// Blacklist records t when absent and blacklists it; ErrBlacklisted when it already was.
+	Blacklist(ctx context.Context, t OutstandingToken, reason string, at time.Time) error
+	// RevokeFamily blacklists every not yet blacklisted token of the family; it returns how many.
+	RevokeFamily(ctx context.Context, familyID, reason string, at time.Time) (int, error)
+	// RevokeUser blacklists every not yet blacklisted token of the user and, in the same
+	// transaction, moves tokens_valid_after forward to validAfter (never backward).
+	RevokeUser(ctx context.Context, userID, reason string, at, validAfter time.Time) (int, error)
+	// FlushExpired deletes up to batch outstanding tokens that expired before the instant, with
+	// their blacklist rows, in one short transaction; it returns how many tokens it deleted.
+	FlushExpired(ctx context.Context, before time.Time, batch int) (int, error)
+	// ListTokens pages newest first (id descending) with the blacklist state and user e-mail.
+	ListTokens(ctx context.Context, q TokenQuery) ([]OutstandingToken, error)
+	// Sessions lists the user's live families (at least one token neither blacklisted nor
+	// expired at now), most recently used first.
+	Sessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
+	// TokenStats counts tokens for the dashboard.
+	TokenStats(ctx context.Context, now time.Time) (TokenStats, error)
+}
+
+// TokenQuery selects a page of tokens.
+type TokenQuery struct {
+	UserID   string
+	Search   string    // case-insensitive substring of the user's e-mail, or a jti prefix
+	State    string    // "", "active" (not blacklisted, not expired), "blacklisted", "expired"
+	Now      time.Time // for State
+	BeforeID int64     // keyset cursor: ids below it; 0 starts at the newest
+	Limit    int
+}
+
+// Session is one login: a refresh-token family with a live member.
+type Session struct {
+	FamilyID   string
+	CreatedAt  time.Time // the family's first token
+	LastUsedAt time.Time // the family's newest token
+	ExpiresAt  time.Time // of the newest token
+	ClientIP   string    // of the newest token
+	UserAgent  string    // of the newest token
+	CurrentJTI string    // the newest live token
+}
+
+// TokenStats are dashboard counts.
+type TokenStats struct {
+	Outstanding int // all recorded refresh tokens
+	Blacklisted int
+	Active      int // neither blacklisted nor expired
+	Sessions    int // distinct live families
+}
+
+// ChallengeStore keeps two-factor challenges and password reset tokens. IDs reaching the store
+// are already hashes of the opaque values clients hold.
+type ChallengeStore interface {
+	// CreateChallenge inserts c unless the user already has maxLive challenges of the same purpose
+	// that are neither consumed nor expired at c.CreatedAt: then ErrThrottled.
+	CreateChallenge(ctx context.Context, c Challenge, maxLive int) error
+	ChallengeByID(ctx context.Context, id string) (Challenge, error)
+	// AttemptChallenge atomically counts one try: it increments attempts only while attempts < max
+	// and returns the updated challenge; ErrTooManyAttempts when max was already reached.
+	AttemptChallenge(ctx context.Context, id string, max int) (Challenge, error)
+	// ConsumeChallenge marks it used once; ErrConflict when it already was.
+	ConsumeChallenge(ctx context.Context, id string, at time.Time) error
+	// ResendChallenge replaces the code hash and expiry, resets attempts to 0, counts one send.
+	ResendChallenge(ctx context.Context, id, codeHash string, sentAt, expiresAt time.Time) error
+	DeleteExpiredChallenges(ctx context.Context, before time.Time) (int, error)
+}
+
+// RecoveryCodeStore keeps hashed one-time recovery codes for two-factor login.
+type RecoveryCodeStore interface {
+	// ReplaceRecoveryCodes deletes the user's codes and stores these hashes.
+	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes []string) error
+	// UseRecoveryCode marks the unused code with that hash used; ErrNotFound when there is none.
+	UseRecoveryCode(ctx context.Context, userID, hash string, at time.Time) error
+	CountRecoveryCodes(ctx context.Context, userID string) (int, error) // unused ones
+}
+
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	RecordEvent(ctx context.Context, e AuditEvent) error
+	// ListEvents pages newest first (id descending), with the user's e-mail filled.
+	ListEvents(ctx context.Context, q EventQuery) ([]AuditEvent, error)
+	// CountEvents counts events since the instant, by kind.
+	CountEvents(ctx context.Context, since time.Time) (map[string]int, error)
+}
+
+// EventQuery selects a page of audit events.
+type EventQuery struct {
+	UserID   string
+	Search   string // case-insensitive substring of the user's e-mail
+	Kind     string
+	BeforeID int64
+	Limit    int
+}
+
+// AdminSessionStore keeps admin panel sessions.
+type AdminSessionStore interface {
+	CreateAdminSession(ctx context.Context, s AdminSession) error
+	AdminSessionByID(ctx context.Context, id string) (AdminSession, error)
+	TouchAdminSession(ctx context.Context, id string, at time.Time) error
+	DeleteAdminSession(ctx context.Context, id string) error
+	DeleteAdminSessionsOfUser(ctx context.Context, userID string) error
+	DeleteExpiredAdminSessions(ctx context.Context, before time.Time) (int, error)
+}
+
+// Mailer delivers a message rendered from a named template ("two_factor_code", "password_reset",
+// "two_factor_changed", "password_changed") to one address.
+type Mailer interface {
+	Send(ctx context.Context, to, template string, data map[string]any) error
+}

@@ -1,0 +1,478 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/internal/password"
+	"github.com/authgate/authgate/internal/token"
+)
+
+// TokenError is a refused token: Err is one of the token sentinels above, and Message is
+// SimpleJWT's wording for it, as clients see it.
+type TokenError struct {
+	Err     error
+	Message string
+}
+
+func (e *TokenError) Error() string { return e.Message }
+func (e *TokenError) Unwrap() error { return e.Err }
+
+func tokenErr(err error) error {
+	switch {
+	case errors.Is(err, token.ErrNoExp):
+		return &TokenError{ErrTokenNoExp, "Token has no 'exp' claim"}
+	case errors.Is(err, token.ErrNoID):
+		return &TokenError{ErrTokenNoID, "Token has no id"}
+	case errors.Is(err, token.ErrNoType):
+		return &TokenError{ErrTokenNoType, "Token has no type"}
+	case errors.Is(err, token.ErrWrongType):
+		return &TokenError{ErrTokenWrongType, "Token has wrong type"}
+	case errors.Is(err, token.ErrNoRefreshExp), errors.Is(err, token.ErrRefreshExpired):
+		// SimpleJWT's sliding-refresh messages; the text names the configured claim.
+		return &TokenError{ErrTokenInvalid, err.Error()}
+	default:
+		return &TokenError{ErrTokenInvalid, "Token is invalid or expired"}
+	}
+}
+
+var (
+	errBlacklisted = &TokenError{ErrBlacklisted, "Token is blacklisted"}
+	errRevoked     = &TokenError{ErrTokenRevoked, "Token is invalid or expired"}
+)
+
+// Login checks an e-mail and password. Unknown e-mail, wrong password and inactive user all
+// answer ErrInvalidCredentials after the same amount of hashing work (CONTRACT: no enumeration).
+func (s *Service) Login(ctx context.Context, email, pw string, c Client) (LoginResult, error) {
+	u, err := s.checkCredentials(ctx, email, pw, c)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if s.twoFactorFor(u) {
+		id, err := s.startChallenge(ctx, u, PurposeLogin, c)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		return LoginResult{Challenge: id}, nil
+	}
+	p, err := s.issuePair(ctx, u, c)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	s.audit(ctx, "login_ok", u.ID, "", c, "")
+	return LoginResult{Pair: p}, nil
+}
+
+func (s *Service) checkCredentials(ctx context.Context, email, pw string, c Client) (User, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		s.hasher.VerifyDummy(ctx, pw)
+		s.audit(ctx, "login_failed", "", "", c, "unknown e-mail")
+		return User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
+		return User{}, fmt.Errorf("auth: login: %w", ErrBusy)
+	}
+	if !ok || !u.IsActive {
+		detail := "wrong password"
+		if ok {
+			detail = "inactive user"
+		}
+		s.audit(ctx, "login_failed", u.ID, "", c, detail)
+		return User{}, ErrInvalidCredentials
+	}
+	if rehash {
+		if h, err := s.hasher.Hash(ctx, pw); err == nil {
+			if err := s.store.SetPasswordHash(ctx, u.ID, h); err != nil {
+				s.log.Warn("password re-hash not stored", "user_id", u.ID, "err", err)
+			}
+		}
+	}
+	return u, nil
+}
+
+// ErrBusy means the server is at its hashing capacity; the client may retry.
+var ErrBusy = errors.New("server busy")
+
+func (s *Service) twoFactorFor(u User) bool {
+	switch s.cfg.TwoFactor {
+	case "required":
+		return true
+	case "optional":
+		return u.TwoFactorEnabled
+	}
+	return false
+}
+
+// waitValidAfter keeps a token minted just after a logout-all in the same second from being
+// refused: iat has whole seconds, so mint no earlier than tokens_valid_after (at most a second).
+func (s *Service) waitValidAfter(ctx context.Context, u User) error {
+	d := u.TokensValidAfter.Sub(s.now())
+	if d <= 0 {
+		return nil
+	}
+	if d > 2*time.Second {
+		d = 2 * time.Second
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// issuePair mints a new family's first refresh token and its access token, recording the refresh
+// token before anyone sees it (fail closed: nothing is handed out that was not recorded).
+func (s *Service) issuePair(ctx context.Context, u User, c Client) (Pair, error) {
+	if err := s.waitValidAfter(ctx, u); err != nil {
+		return Pair{}, err
+	}
+	refresh, rc, err := s.tokens.Issue(token.TypeRefresh, u.ID)
+	if err != nil {
+		return Pair{}, fmt.Errorf("auth: mint refresh: %w", err)
+	}
+	access, _, err := s.tokens.AccessFrom(rc)
+	if err != nil {
+		return Pair{}, fmt.Errorf("auth: mint access: %w", err)
+	}
+	ot := outstanding(refresh, rc, rc.JTI, "", c, s.now())
+	if err := s.store.RecordOutstanding(ctx, ot); err != nil {
+		return Pair{}, err
+	}
+	if s.cfg.UpdateLastLogin {
+		if err := s.store.SetLastLogin(ctx, u.ID, s.now().UTC()); err != nil {
+			s.log.Warn("last login not updated", "user_id", u.ID, "err", err)
+		}
+	}
+	return Pair{Refresh: refresh, Access: access}, nil
+}
+
+func outstanding(raw string, c token.Claims, family, parent string, cl Client, now time.Time) OutstandingToken {
+	created := c.IssuedAt
+	if created.IsZero() {
+		created = now
+	}
+	return OutstandingToken{
+		UserID: c.UserID, JTI: c.JTI, Token: raw, CreatedAt: now.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
+		FamilyID: family, ParentJTI: parent, ClientIP: cl.IP, UserAgent: truncate(cl.UserAgent, 512),
+	}
+}
+
+// Refresh rotates a refresh token (CONTRACT: POST /api/token/refresh/). Of concurrent requests
+// with one token exactly one wins; a token reused after its rotation revokes its whole family,
+// unless the request was already in flight when the rotation committed (a duplicate, not a replay).
+func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, error) {
+	started := s.now()
+	rc, err := s.tokens.Parse(raw, token.TypeRefresh)
+	if err != nil {
+		return Pair{}, tokenErr(err)
+	}
+	ot, err := s.store.TokenByJTI(ctx, rc.JTI)
+	known := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Pair{}, err
+	}
+	if known && ot.Blacklisted {
+		s.onReuse(ctx, ot, started, c)
+		return Pair{}, errBlacklisted
+	}
+	u, err := s.activeUserOf(ctx, rc)
+	if err != nil {
+		return Pair{}, err
+	}
+	if rc.IssuedAt.Before(u.TokensValidAfter) {
+		return Pair{}, errBlacklisted
+	}
+	if !known {
+		// A validly signed token a peer SimpleJWT deployment issued: accepted once, as its own family.
+		ot = outstanding(raw, rc, rc.JTI, "", c, s.now())
+	}
+	access, _, err := s.tokens.AccessFrom(rc)
+	if err != nil {
+		return Pair{}, fmt.Errorf("auth: mint access: %w", err)
+	}
+	if !s.cfg.RotateRefreshTokens {
+		if !known {
+			if err := s.store.RecordOutstanding(ctx, ot); err != nil && !errors.Is(err, ErrConflict) {
+				return Pair{}, err
+			}
+		}
+		return Pair{Access: access}, nil
+	}
+	next, nc, err := s.tokens.Rotate(rc)
+	if err != nil {
+		return Pair{}, fmt.Errorf("auth: mint refresh: %w", err)
+	}
+	family := ot.FamilyID
+	if family == "" {
+		family = ot.JTI
+	}
+	nt := outstanding(next, nc, family, rc.JTI, c, s.now())
+	if s.cfg.BlacklistAfterRotation {
+		err = s.store.Rotate(ctx, ot, nt, s.now().UTC())
+	} else {
+		if !known {
+			if err := s.store.RecordOutstanding(ctx, ot); err != nil && !errors.Is(err, ErrConflict) {
+				return Pair{}, err
+			}
+		}
+		err = s.store.RecordOutstanding(ctx, nt)
+	}
+	if errors.Is(err, ErrBlacklisted) {
+		return Pair{}, errBlacklisted // lost the race to a concurrent request
+	}
+	if err != nil {
+		return Pair{}, err
+	}
+	return Pair{Access: access, Refresh: next}, nil
+}
+
+// onReuse handles a blacklisted refresh token presented again. A rotated token replayed after its
+// rotation means two parties hold the family (RFC 6819 5.2.2.3): revoke all of it.
+func (s *Service) onReuse(ctx context.Context, ot OutstandingToken, started time.Time, c Client) {
+	if !s.cfg.ReuseDetection || ot.Reason != ReasonRotated || started.Before(ot.BlacklistedAt) {
+		return
+	}
+	family := ot.FamilyID
+	if family == "" {
+		family = ot.JTI
+	}
+	n, err := s.store.RevokeFamily(ctx, family, ReasonReuseDetected, s.now().UTC())
+	if err != nil {
+		s.log.Error("reuse detected but family not revoked", "family", family, "err", err)
+		return
+	}
+	s.audit(ctx, "reuse_detected", ot.UserID, "", c, fmt.Sprintf("family %s, %d tokens revoked", family, n))
+}
+
+// activeUserOf loads the user a refresh token names; SimpleJWT 5.3 answers 401 no_active_account
+// when that user is gone or inactive.
+func (s *Service) activeUserOf(ctx context.Context, c token.Claims) (User, error) {
+	if !validUUID(c.UserID) {
+		return User{}, ErrNoActiveAccount
+	}
+	u, err := s.store.UserByID(ctx, c.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, ErrNoActiveAccount
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if !u.IsActive {
+		return User{}, ErrNoActiveAccount
+	}
+	return u, nil
+}
+
+// Authenticate checks a Bearer access token as SimpleJWT's JWTAuthentication does, and also that
+// the user has not logged out everywhere or changed password since it was issued.
+func (s *Service) Authenticate(ctx context.Context, raw string) (User, token.Claims, error) {
+	c, err := s.tokens.Parse(raw, token.TypeAccess)
+	if err != nil {
+		return User{}, c, tokenErr(err)
+	}
+	if c.UserID == "" {
+		return User{}, c, ErrTokenNoUser
+	}
+	if !validUUID(c.UserID) {
+		return User{}, c, ErrUserNotFound
+	}
+	u, err := s.userByID(ctx, c.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, c, ErrUserNotFound
+	}
+	if err != nil {
+		return User{}, c, err
+	}
+	if !u.IsActive {
+		return User{}, c, ErrUserInactive
+	}
+	if c.IssuedAt.Before(u.TokensValidAfter) {
+		return User{}, c, errRevoked
+	}
+	return u, c, nil
+}
+
+// Verify answers POST /api/token/verify/: any token type; a blacklisted jti, or a token issued
+// before the user's logout-all or password change, is reported as blacklisted.
+func (s *Service) Verify(ctx context.Context, raw string) error {
+	c, err := s.tokens.Parse(raw, "")
+	if err != nil {
+		return tokenErr(err)
+	}
+	ot, err := s.store.TokenByJTI(ctx, c.JTI)
+	switch {
+	case err == nil && ot.Blacklisted:
+		return ErrBlacklisted
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return err
+	}
+	if validUUID(c.UserID) {
+		u, err := s.userByID(ctx, c.UserID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err == nil && c.IssuedAt.Before(u.TokensValidAfter) {
+			return ErrBlacklisted
+		}
+	}
+	return nil
+}
+
+// Blacklist answers POST /api/token/blacklist/.
+func (s *Service) Blacklist(ctx context.Context, raw string, c Client) error {
+	rc, err := s.tokens.Parse(raw, token.TypeRefresh)
+	if err != nil {
+		return tokenErr(err)
+	}
+	err = s.store.Blacklist(ctx, outstanding(raw, rc, rc.JTI, "", c, s.now()), ReasonBlacklist, s.now().UTC())
+	if errors.Is(err, ErrBlacklisted) {
+		return errBlacklisted
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, "logout", rc.UserID, "", c, "token blacklisted via /api/token/blacklist/")
+	return nil
+}
+
+// Logout blacklists one refresh token of the caller (CONTRACT: POST /logout_token/).
+func (s *Service) Logout(ctx context.Context, caller User, raw string, c Client) error {
+	rc, err := s.tokens.Parse(raw, token.TypeRefresh)
+	if err != nil {
+		return tokenErr(err)
+	}
+	if rc.UserID != caller.ID {
+		return &TokenError{ErrNotOwner, "Token is invalid or expired"}
+	}
+	if rc.IssuedAt.Before(caller.TokensValidAfter) {
+		return errBlacklisted
+	}
+	family := rc.JTI
+	if ot, err := s.store.TokenByJTI(ctx, rc.JTI); err == nil && ot.FamilyID != "" {
+		family = ot.FamilyID
+	}
+	err = s.store.Blacklist(ctx, outstanding(raw, rc, family, "", c, s.now()), ReasonLogout, s.now().UTC())
+	if errors.Is(err, ErrBlacklisted) {
+		return errBlacklisted
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, "logout", caller.ID, "", c, "")
+	return nil
+}
+
+// LogoutAll blacklists every refresh token of the user and refuses their access tokens issued so
+// far (CONTRACT: POST /logout_token/ with "all").
+func (s *Service) LogoutAll(ctx context.Context, userID, actorID string, c Client) error {
+	now := s.now()
+	n, err := s.store.RevokeUser(ctx, userID, ReasonLogoutAll, now.UTC(), nextSecond(now))
+	s.users.forget(userID)
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, "logout_all", userID, actorID, c, fmt.Sprintf("%d refresh tokens blacklisted", n))
+	return nil
+}
+
+// nextSecond is the first whole second after t: tokens_valid_after for a revocation at t, since a
+// token's iat is t truncated to seconds.
+func nextSecond(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Second).Add(time.Second)
+}
+
+// ObtainSliding answers POST /api/token/sliding/.
+func (s *Service) ObtainSliding(ctx context.Context, email, pw string, c Client) (string, string, error) {
+	u, err := s.checkCredentials(ctx, email, pw, c)
+	if err != nil {
+		return "", "", err
+	}
+	if s.twoFactorFor(u) {
+		id, err := s.startChallenge(ctx, u, PurposeLogin, c)
+		return "", id, err
+	}
+	if err := s.waitValidAfter(ctx, u); err != nil {
+		return "", "", err
+	}
+	raw, sc, err := s.tokens.Issue(token.TypeSliding, u.ID)
+	if err != nil {
+		return "", "", fmt.Errorf("auth: mint sliding: %w", err)
+	}
+	if err := s.store.RecordOutstanding(ctx, outstanding(raw, sc, sc.JTI, "", c, s.now())); err != nil {
+		return "", "", err
+	}
+	s.audit(ctx, "login_ok", u.ID, "", c, "sliding token")
+	return raw, "", nil
+}
+
+// RefreshSliding answers POST /api/token/sliding/refresh/: same jti, new exp, within refresh_exp.
+func (s *Service) RefreshSliding(ctx context.Context, raw string) (string, error) {
+	sc, err := s.tokens.Parse(raw, token.TypeSliding)
+	if err != nil {
+		return "", tokenErr(err)
+	}
+	ot, err := s.store.TokenByJTI(ctx, sc.JTI)
+	if err == nil && ot.Blacklisted {
+		return "", errBlacklisted
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return "", err
+	}
+	u, err := s.activeUserOf(ctx, sc)
+	if err != nil {
+		return "", err
+	}
+	if sc.IssuedAt.Before(u.TokensValidAfter) {
+		return "", errBlacklisted
+	}
+	out, _, err := s.tokens.RefreshSliding(sc)
+	if err != nil {
+		return "", tokenErr(err)
+	}
+	return out, nil
+}
+
+// userByID reads a user through the short-lived cache that access-token checks use.
+func (s *Service) userByID(ctx context.Context, id string) (User, error) {
+	id = strings.ToLower(id)
+	if u, ok := s.users.get(id); ok {
+		return u, nil
+	}
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	s.users.put(u)
+	return u, nil
+}
+
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

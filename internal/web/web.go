@@ -1,0 +1,196 @@
+// Package web is authgate's HTTP surface: the SimpleJWT-compatible JSON API, operations endpoints
+// and the middleware around them.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/internal/auth"
+	"github.com/authgate/authgate/internal/throttle"
+)
+
+// Rates are the throttling rates; an Off rate does not throttle.
+type Rates struct {
+	Login        throttle.Rate // per client address, and per account+address
+	LoginAccount throttle.Rate // per account across all addresses: a higher ceiling
+	Refresh      throttle.Rate // per client address
+	Code         throttle.Rate // two-factor code tries and resends, per client address
+	Reset        throttle.Rate // password reset requests, per client address and per e-mail
+}
+
+// Deps is everything the HTTP layer needs.
+type Deps struct {
+	Service *auth.Service
+	// Limiter counts throttled requests; nil disables throttling.
+	Limiter throttle.Limiter
+	Rates   Rates
+	Logger  *slog.Logger
+	Metrics *Metrics // nil: no /metrics
+	// AuthHeaderTypes are the accepted Authorization schemes (SimpleJWT's AUTH_HEADER_TYPES).
+	AuthHeaderTypes []string
+	CORS            CORSConfig
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	Cookie         CookieConfig
+	// Admin serves /admin/ when set.
+	Admin http.Handler
+	// Version is reported by /healthz.
+	Version string
+	Now     func() time.Time
+}
+
+// CookieConfig is the opt-in refresh cookie mode for browser frontends.
+type CookieConfig struct {
+	Enabled  bool
+	Name     string // default "authgate_refresh"
+	Secure   bool
+	Domain   string
+	Path     string // default "/api/token/"
+	BodyToo  bool   // also return the refresh token in the JSON body
+	SameSite http.SameSite
+}
+
+type handler struct {
+	svc     *auth.Service
+	lim     throttle.Limiter
+	rates   Rates
+	log     *slog.Logger
+	metrics *Metrics
+	schemes []string
+	cors    *cors
+	proxies []netip.Prefix
+	cookie  CookieConfig
+	version string
+	now     func() time.Time
+	routes  map[string]map[string]http.Handler // path without trailing slash -> method -> handler
+	admin   http.Handler
+}
+
+// NewHandler returns the whole HTTP surface: routes (routes.go) wrapped in the middleware.
+func NewHandler(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if len(d.AuthHeaderTypes) == 0 {
+		d.AuthHeaderTypes = []string{"Bearer"}
+	}
+	if d.Cookie.Name == "" {
+		d.Cookie.Name = "authgate_refresh"
+	}
+	if d.Cookie.Path == "" {
+		d.Cookie.Path = "/"
+	}
+	if d.Cookie.SameSite == 0 {
+		d.Cookie.SameSite = http.SameSiteStrictMode
+	}
+	h := &handler{
+		svc: d.Service, lim: d.Limiter, rates: d.Rates, log: d.Logger, metrics: d.Metrics,
+		schemes: d.AuthHeaderTypes, cors: newCORS(d.CORS), proxies: d.TrustedProxies, cookie: d.Cookie,
+		version: d.Version, now: d.Now, routes: map[string]map[string]http.Handler{}, admin: d.Admin,
+	}
+	h.registerRoutes()
+	var root http.Handler = http.HandlerFunc(h.dispatch)
+	root = h.cors.wrap(root)
+	root = h.observe(root)
+	root = securityHeaders(root)
+	root = h.recoverPanics(root)
+	return root
+}
+
+// handle registers a handler for a method and path; the path answers with and without its
+// trailing slash (CONTRACT).
+func (h *handler) handle(method, path string, hd http.Handler) {
+	key := strings.TrimSuffix(path, "/")
+	if h.routes[key] == nil {
+		h.routes[key] = map[string]http.Handler{}
+	}
+	h.routes[key][method] = hd
+}
+
+// dispatch finds the route; unknown paths are 404 and known paths with another method 405, both
+// in DRF's JSON form.
+func (h *handler) dispatch(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if h.admin != nil && (p == "/admin" || strings.HasPrefix(p, "/admin/")) {
+		setRoute(r, "/admin/")
+		h.admin.ServeHTTP(w, r)
+		return
+	}
+	key := strings.TrimSuffix(p, "/")
+	if key == "" {
+		key = "/"
+	}
+	methods, ok := h.routes[key]
+	if !ok {
+		if hd, ok := h.prefixRoute(key, r); ok {
+			hd.ServeHTTP(w, r)
+			return
+		}
+		setRoute(r, "unknown")
+		writeDetail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	setRoute(r, key+"/")
+	m := r.Method
+	if m == http.MethodHead {
+		m = http.MethodGet
+	}
+	hd, ok := methods[m]
+	if !ok {
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Allow", allow(methods))
+			writeJSON(w, http.StatusOK, struct{}{})
+			return
+		}
+		w.Header().Set("Allow", allow(methods))
+		writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
+		return
+	}
+	hd.ServeHTTP(w, r)
+}
+
+// prefixRoute serves the routes that carry an id in the path.
+func (h *handler) prefixRoute(key string, r *http.Request) (http.Handler, bool) {
+	if rest, ok := strings.CutPrefix(key, "/api/sessions/"); ok && rest != "" && !strings.Contains(rest, "/") {
+		setRoute(r, "/api/sessions/{id}/")
+		r.SetPathValue("id", rest)
+		if r.Method != http.MethodDelete {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", "DELETE, OPTIONS")
+				writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
+			}), true
+		}
+		return h.requireAccess(h.revokeSession()), true
+	}
+	return nil, false
+}
+
+func allow(methods map[string]http.Handler) string {
+	var out []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		if _, ok := methods[m]; ok {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(append(out, "OPTIONS"), ", ")
+}
+
+// safeMethod keeps a hostile method name out of the body verbatim.
+func safeMethod(m string) string {
+	if len(m) > 32 {
+		m = m[:32]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x21 || r > 0x7e || r == '"' || r == '\\' {
+			return '?'
+		}
+		return r
+	}, m)
+}
