@@ -111,9 +111,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if err != nil {
 		return nil, fmt.Errorf("AUTHGATE_EMAIL_URL: %w", err)
 	}
-	if cfg.EmailURL == "console://" {
-		log.Warn("e-mail goes to this log (AUTHGATE_EMAIL_URL=console://): for development only")
-	}
 
 	a.Metrics = web.NewMetrics(Version, db.Stats)
 	scfg := auth.DefaultConfig()
