@@ -186,6 +186,9 @@ func TestTutorial(t *testing.T) {
 
 	// Logout of one refresh token, then of all.
 	st, body = curl(t, s.url+"/api/token/", login)
+	if st != 200 {
+		t.Fatalf("login again: %d %s", st, body)
+	}
 	pair = fields(t, body)
 	st, body = curl(t, s.url+"/logout_token/", `{"refresh_token": "`+pair["refresh"]+`"}`, "Authorization", "Bearer "+pair["access"])
 	if st != 200 || body != `{"status":"OK, goodbye"}` {

@@ -72,20 +72,31 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser, actorID string, c C
 	return u, nil
 }
 
+// Field messages of ValidateEmail, in DRF's words.
+var (
+	errBlankEmail   = fieldMessage("This field may not be blank.")
+	errInvalidEmail = fieldMessage("Enter a valid email address.")
+)
+
+// fieldMessage is an error whose text is a user-facing field message.
+type fieldMessage string
+
+func (m fieldMessage) Error() string { return string(m) }
+
 // ValidateEmail is a deliberately small check (one @, something on each side, no spaces or
 // control characters, at most 254 bytes); delivery is the real test.
 func ValidateEmail(email string) error {
 	if email == "" {
-		return errors.New("This field may not be blank.")
+		return errBlankEmail
 	}
 	at := strings.LastIndexByte(email, '@')
 	if len(email) > 254 || at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t\r\n<>\",;") ||
 		strings.Count(email, "@") != 1 || !strings.Contains(email[at:], ".") && email[at+1:] != "localhost" {
-		return errors.New("Enter a valid email address.")
+		return errInvalidEmail
 	}
 	for _, r := range email {
 		if r < 0x20 || r == 0x7f {
-			return errors.New("Enter a valid email address.")
+			return errInvalidEmail
 		}
 	}
 	return nil

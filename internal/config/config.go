@@ -129,7 +129,7 @@ func settings() []setting {
 
 		{"AUTHGATE_THROTTLE_LOGIN", "throttle-login", "10/min", "login rate per client address and per account+address (DRF syntax; 0/min: off)", rate(func(c *Config) *string { return &c.ThrottleLogin })},
 		{"AUTHGATE_THROTTLE_LOGIN_ACCOUNT", "throttle-login-account", "100/hour", "login ceiling per account across all addresses", rate(func(c *Config) *string { return &c.ThrottleLoginAccount })},
-		{"AUTHGATE_THROTTLE_REFRESH", "throttle-refresh", "600/min", "refresh rate per client address", rate(func(c *Config) *string { return &c.ThrottleRefresh })},
+		{"AUTHGATE_THROTTLE_REFRESH", "throttle-refresh", "0/min", "refresh rate per client address (off by default: a refresh token cannot be guessed, and rotation is single-use)", rate(func(c *Config) *string { return &c.ThrottleRefresh })},
 		{"AUTHGATE_THROTTLE_CODE", "throttle-code", "20/min", "two-factor code tries and resends per client address", rate(func(c *Config) *string { return &c.ThrottleCode })},
 		{"AUTHGATE_THROTTLE_RESET", "throttle-reset", "5/hour", "password reset requests per client address and per e-mail", rate(func(c *Config) *string { return &c.ThrottleReset })},
 		{"AUTHGATE_REDIS_URL", "redis-url", "", "redis://host:6379/0: share throttling counters across instances", str(func(c *Config) *string { return &c.RedisURL })},

@@ -50,6 +50,10 @@ func (t *smtpTransport) submit(ctx context.Context, out *outgoing) error {
 	var dialer net.Dialer
 	conn, err := dialer.DialContext(dialCtx, "tcp", t.ep.addr())
 	if err != nil {
+		if ctx.Err() == nil && dialCtx.Err() != nil {
+			// Options.Timeout ran out: report it like a timeout on the connection.
+			err = fmt.Errorf("%w: %w", os.ErrDeadlineExceeded, err)
+		}
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()

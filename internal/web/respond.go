@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -160,5 +159,3 @@ func (h *handler) authFail(w http.ResponseWriter, r *http.Request, err error) {
 		h.fail(w, r, err)
 	}
 }
-
-func logAttr(r *http.Request) slog.Attr { return slog.String("request_id", requestID(r)) }
