@@ -49,7 +49,6 @@ type CookieConfig struct {
 	Name     string // default "authgate_refresh"
 	Secure   bool
 	Domain   string
-	Path     string // default "/api/token/"
 	BodyToo  bool   // also return the refresh token in the JSON body
 	SameSite http.SameSite
 }
@@ -83,9 +82,6 @@ func NewHandler(d Deps) http.Handler {
 	}
 	if d.Cookie.Name == "" {
 		d.Cookie.Name = "authgate_refresh"
-	}
-	if d.Cookie.Path == "" {
-		d.Cookie.Path = "/"
 	}
 	if d.Cookie.SameSite == 0 {
 		d.Cookie.SameSite = http.SameSiteStrictMode
