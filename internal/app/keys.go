@@ -1,7 +1,12 @@
 package app
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -28,16 +33,9 @@ func hmacAlg(alg string) bool { return strings.HasPrefix(alg, "HS") }
 func loadKeys(cfg config.Config, log *slog.Logger, generate bool) (keySet, error) {
 	alg := cfg.Algorithm
 	var ks keySet
-	raw, source := []byte(cfg.SigningKey), cfg.SigningKeySource
-	if len(raw) == 0 && cfg.SigningKeyFile != "" {
-		b, err := os.ReadFile(cfg.SigningKeyFile)
-		if err != nil {
-			return ks, fmt.Errorf("AUTHGATE_SIGNING_KEY_FILE: %w", err)
-		}
-		raw, source = b, "AUTHGATE_SIGNING_KEY_FILE"
-		if hmacAlg(alg) {
-			raw = []byte(strings.TrimRight(string(raw), "\r\n"))
-		}
+	raw, source, err := signingMaterial(cfg)
+	if err != nil {
+		return ks, err
 	}
 	if len(raw) == 0 {
 		if !generate {
@@ -52,7 +50,15 @@ func loadKeys(cfg config.Config, log *slog.Logger, generate bool) (keySet, error
 	}
 	ks.material = raw
 	ks.signing = token.Key{ID: cfg.SigningKeyID, Algorithm: alg}
+	pub, err := verifyingKey(cfg)
+	if err != nil {
+		return ks, err
+	}
 	if hmacAlg(alg) {
+		if pub != nil {
+			// SimpleJWT ignores VERIFYING_KEY for HMAC; a key given here was meant for something.
+			return ks, fmt.Errorf("AUTHGATE_VERIFYING_KEY is for the asymmetric algorithms; %s verifies with the signing key", alg)
+		}
 		if len(raw) < 32 {
 			return ks, fmt.Errorf("%s is %d bytes; %s needs a key of at least 32 bytes", source, len(raw), alg)
 		}
@@ -62,39 +68,130 @@ func loadKeys(cfg config.Config, log *slog.Logger, generate bool) (keySet, error
 		if err != nil {
 			return ks, fmt.Errorf("%s: %w", source, err)
 		}
-		ks.signing.Private = priv
-		pubPEM := []byte(cfg.VerifyingKey)
-		if len(pubPEM) == 0 && cfg.VerifyingKeyFile != "" {
-			if pubPEM, err = os.ReadFile(cfg.VerifyingKeyFile); err != nil {
-				return ks, fmt.Errorf("AUTHGATE_VERIFYING_KEY_FILE: %w", err)
-			}
+		if eq, ok := priv.Public().(interface{ Equal(crypto.PublicKey) bool }); ok && pub != nil && !eq.Equal(pub) {
+			return ks, fmt.Errorf("AUTHGATE_VERIFYING_KEY is not the public key of %s", source)
 		}
-		if len(pubPEM) > 0 {
-			pub, err := token.ParsePublicKeyPEM(pubPEM)
-			if err != nil {
-				return ks, fmt.Errorf("AUTHGATE_VERIFYING_KEY: %w", err)
-			}
-			ks.signing.Public = pub
-		}
+		ks.signing.Private, ks.signing.Public = priv, pub
 	}
-	for _, f := range cfg.ExtraVerifyKeys {
-		kid, path, ok := strings.Cut(f, "=")
+	if ks.verifying, err = retiredKeys(cfg.ExtraVerifyKeys, alg); err != nil {
+		return ks, err
+	}
+	return ks, nil
+}
+
+// signingMaterial returns the configured signing key and where it came from, or nothing. The
+// key may be given inline (AUTHGATE_SIGNING_KEY, SIMPLE_JWT_SIGNING_KEY) or as a file, not both;
+// Django's generic SECRET_KEY is only a fallback, so an explicit file beats it.
+func signingMaterial(cfg config.Config) ([]byte, string, error) {
+	inline, source := []byte(cfg.SigningKey), cfg.SigningKeySource
+	if cfg.SigningKeyFile == "" {
+		return inline, source, nil
+	}
+	if len(inline) > 0 && source != "SECRET_KEY" {
+		return nil, "", fmt.Errorf("both %s and AUTHGATE_SIGNING_KEY_FILE are set: set one", source)
+	}
+	b, err := os.ReadFile(cfg.SigningKeyFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("AUTHGATE_SIGNING_KEY_FILE: %w", err)
+	}
+	if hmacAlg(cfg.Algorithm) {
+		b = bytes.TrimRight(b, "\r\n")
+	}
+	if len(b) == 0 {
+		return nil, "", fmt.Errorf("AUTHGATE_SIGNING_KEY_FILE: %s is empty", cfg.SigningKeyFile)
+	}
+	return b, "AUTHGATE_SIGNING_KEY_FILE", nil
+}
+
+// verifyingKey returns SimpleJWT's VERIFYING_KEY (inline or from a file, not both), or nil.
+func verifyingKey(cfg config.Config) (crypto.PublicKey, error) {
+	inline, file := cfg.VerifyingKey, cfg.VerifyingKeyFile
+	var data []byte
+	switch {
+	case inline != "" && file != "":
+		return nil, errors.New("both AUTHGATE_VERIFYING_KEY and AUTHGATE_VERIFYING_KEY_FILE are set: set one")
+	case inline != "":
+		data = []byte(inline)
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("AUTHGATE_VERIFYING_KEY_FILE: %w", err)
+		}
+		data = b
+	default:
+		return nil, nil
+	}
+	pub, err := token.ParsePublicKeyPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("AUTHGATE_VERIFYING_KEY: %w", err)
+	}
+	return pub, nil
+}
+
+// retiredKeys reads AUTHGATE_OLD_VERIFYING_KEY_FILES: entries "path" or "kid=path", each a PEM
+// public key or an HMAC secret that verifies but never signs. Without a kid, a key gets the one
+// authgate derived for it while it signed (the RFC 7638 thumbprint), so tokens it signed still
+// name it. The algorithm follows from the key (see retiredAlgorithm), so a deployment can move
+// from Django's HS256 to EdDSA, say, while the HS256 tokens already out keep working.
+func retiredKeys(entries []string, current string) ([]token.Key, error) {
+	var out []token.Key
+	for _, entry := range entries {
+		kid, path, ok := strings.Cut(entry, "=")
 		if !ok {
-			kid, path = "", f
+			kid, path = "", entry
+		}
+		if path == "" {
+			return nil, fmt.Errorf("AUTHGATE_OLD_VERIFYING_KEY_FILES: %q names no file (want path or kid=path)", entry)
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return ks, fmt.Errorf("AUTHGATE_OLD_VERIFYING_KEY_FILES: %w", err)
+			return nil, fmt.Errorf("AUTHGATE_OLD_VERIFYING_KEY_FILES: %w", err)
 		}
-		k := token.Key{ID: kid, Algorithm: alg}
-		if hmacAlg(alg) {
-			k.Secret = []byte(strings.TrimRight(string(b), "\r\n"))
-		} else if k.Public, err = token.ParsePublicKeyPEM(b); err != nil {
-			return ks, fmt.Errorf("AUTHGATE_OLD_VERIFYING_KEY_FILES %s: %w", path, err)
+		k := token.Key{ID: kid}
+		switch {
+		case !bytes.Contains(b, []byte("-----BEGIN ")):
+			k.Secret = bytes.TrimRight(b, "\r\n")
+			k.Algorithm = current
+			if !hmacAlg(current) {
+				k.Algorithm = "HS256" // SimpleJWT's default
+			}
+			if len(k.Secret) < 32 {
+				return nil, fmt.Errorf("AUTHGATE_OLD_VERIFYING_KEY_FILES: %s is %d bytes; %s needs a key of at least 32 bytes", path, len(k.Secret), k.Algorithm)
+			}
+		case bytes.Contains(b, []byte("PRIVATE KEY-----")):
+			return nil, fmt.Errorf("AUTHGATE_OLD_VERIFYING_KEY_FILES: %s holds a private key; a retired key only verifies, give its public key (the .pub.pem file of `authgate keys generate`)", path)
+		default:
+			if k.Public, err = token.ParsePublicKeyPEM(b); err != nil {
+				return nil, fmt.Errorf("AUTHGATE_OLD_VERIFYING_KEY_FILES %s: %w", path, err)
+			}
+			k.Algorithm = retiredAlgorithm(current, k.Public)
 		}
-		ks.verifying = append(ks.verifying, k)
+		out = append(out, k)
 	}
-	return ks, nil
+	return out, nil
+}
+
+// retiredAlgorithm is the algorithm a retired public key verifies: the current one when the key
+// fits it, else the one its type implies (RS256 for RSA, the curve's ES* for ECDSA, EdDSA).
+func retiredAlgorithm(current string, pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if strings.HasPrefix(current, "RS") || strings.HasPrefix(current, "PS") {
+			return current
+		}
+		return "RS256"
+	case *ecdsa.PublicKey:
+		switch k.Curve.Params().Name {
+		case "P-384":
+			return "ES384"
+		case "P-521":
+			return "ES512"
+		}
+		return "ES256"
+	case ed25519.PublicKey:
+		return "EdDSA"
+	}
+	return current
 }
 
 // DataDir is where generated files live: AUTHGATE_DATA_DIR, else the SQLite file's directory, else ".".
@@ -142,17 +239,41 @@ func devKey(cfg config.Config, alg string) ([]byte, string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, "", fmt.Errorf("data directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) { // another instance won the race: use its key
+	if err := publish(dir, path, append(b, '\n')); errors.Is(err, os.ErrExist) {
+		// Another instance won the race: use its key, complete since it was linked whole.
 		b, err := os.ReadFile(path)
-		return []byte(strings.TrimSpace(string(b))), path, err
+		if err != nil {
+			return nil, "", fmt.Errorf("signing key file: %w", err)
+		}
+		if hmacAlg(alg) {
+			b = bytes.TrimSpace(b)
+		}
+		return b, path, nil
+	} else if err != nil {
+		return nil, "", fmt.Errorf("signing key file: %w", err)
 	}
+	return b, path, nil
+}
+
+// publish writes data (0600) to a temporary file and links it to path, so that a concurrent
+// reader sees the whole key or no file; os.ErrExist when path exists.
+func publish(dir, path string, data []byte) error {
+	f, err := os.CreateTemp(dir, ".authgate-key-*")
 	if err != nil {
-		return nil, "", fmt.Errorf("signing key file: %w", err)
+		return err
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return nil, "", fmt.Errorf("signing key file: %w", err)
+		return err
 	}
-	return b, path, f.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Link(tmp, path)
 }

@@ -2,7 +2,12 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,8 +43,12 @@ func (h *handler) readyz() http.Handler {
 	})
 }
 
-// jwks serves the public verification keys (asymmetric algorithms only; a shared secret is never
-// published).
+// jwksMaxAge is how long verifiers may cache the key set. A verifier that meets an unknown kid
+// refetches anyway (jwtauth does), so a new signing key is picked up without waiting for it.
+const jwksMaxAge = "public, max-age=300"
+
+// jwks serves the public verification keys (RFC 7517 §5) with a strong ETag, so that verifiers
+// revalidate cheaply. With only HMAC keys it is 404: a shared secret is never published.
 func (h *handler) jwks() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		doc, ok := h.svc.Tokens().JWKS()
@@ -47,14 +56,35 @@ func (h *handler) jwks() http.Handler {
 			writeDetail(w, http.StatusNotFound, "Not found.")
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "public, max-age=300")
+		sum := sha256.Sum256(doc)
+		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+		hd := w.Header()
+		hd.Set("Cache-Control", jwksMaxAge)
+		hd.Set("ETag", etag)
+		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		hd.Set("Content-Type", "application/json")
+		hd.Set("Content-Length", strconv.Itoa(len(doc)))
 		_, _ = w.Write(doc)
 	})
 }
 
+// etagMatch implements If-None-Match's weak comparison (RFC 9110 §13.1.2): "*" or any listed tag
+// equal to etag once a W/ prefix is dropped.
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
 type discoveryBody struct {
-	Issuer                string   `json:"issuer,omitempty"`
+	Issuer                string   `json:"issuer"`
 	JWKSURI               string   `json:"jwks_uri,omitempty"`
 	TokenEndpoint         string   `json:"token_endpoint"`
 	SigningAlgs           []string `json:"id_token_signing_alg_values_supported"`
@@ -64,14 +94,19 @@ type discoveryBody struct {
 	IntrospectionEndpoint string   `json:"introspection_endpoint"`
 }
 
-// discovery serves the OpenID discovery fields that apply to authgate.
+// discovery serves the OpenID discovery fields that apply to authgate. When the configured
+// issuer is an http(s) URL the endpoints are under it, as RFC 8414 §3 has them; otherwise they
+// are under the address the request came to.
 func (h *handler) discovery() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		base := "http://" + r.Host
-		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" && h.trustedPeer(r) {
-			base = "https://" + r.Host
-		}
 		tm := h.svc.Tokens()
+		base := strings.TrimSuffix(tm.Issuer(), "/")
+		if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			base = "http://" + r.Host
+			if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" && h.trustedPeer(r) {
+				base = "https://" + r.Host
+			}
+		}
 		b := discoveryBody{
 			Issuer: tm.Issuer(), TokenEndpoint: base + "/api/token/", SigningAlgs: tm.Algorithms(),
 			TokenEndpointAuth: []string{"none"}, GrantTypes: []string{"password", "refresh_token"},
@@ -83,7 +118,7 @@ func (h *handler) discovery() http.Handler {
 		if _, ok := tm.JWKS(); ok {
 			b.JWKSURI = base + "/.well-known/jwks.json"
 		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Cache-Control", jwksMaxAge)
 		writeJSON(w, http.StatusOK, b)
 	})
 }
