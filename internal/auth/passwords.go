@@ -3,15 +3,17 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ChangePassword is POST /api/password/change/: the old password, then the policy, then every
 // token of the user is revoked and a fresh pair is issued for the caller's own session.
 func (s *Service) ChangePassword(ctx context.Context, u User, oldPw, newPw string, c Client) (Pair, error) {
-	ok, _, err := s.hasher.Verify(ctx, oldPw, u.PasswordHash)
-	if !ok && err != nil && ctx.Err() != nil {
+	ok, err := s.verifyPassword(ctx, u, oldPw)
+	if err != nil {
 		return Pair{}, err
 	}
 	if !ok {
@@ -23,34 +25,55 @@ func (s *Service) ChangePassword(ctx context.Context, u User, oldPw, newPw strin
 	}
 	u, err = s.store.UserByID(ctx, u.ID)
 	if err != nil {
-		return Pair{}, err
+		return Pair{}, fmt.Errorf("auth: change password: %w", err)
 	}
 	return s.issuePair(ctx, u, c)
 }
 
-// RequestPasswordReset is POST /api/password/reset/. It answers the same, after the same work,
-// whether the address belongs to an active user or not: the mail goes out in the background.
+// resetTimeout bounds the background work of one reset request.
+const resetTimeout = time.Minute
+
+// RequestPasswordReset is POST /api/password/reset/. It does the same work before answering
+// whether the address belongs to an active user or not (one lookup, one audit event), and what
+// only an active user gets (the token, the mail) happens after the answer, in the background:
+// the answer tells nothing (no enumeration, CONTRACT). An undeliverable mail consumes its token.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Client) {
-	opaque := opaqueID()
-	id := s.hashID(opaque)
-	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	u, err := User{}, ErrNotFound
+	// No stored address holds a NUL or invalid UTF-8, and PostgreSQL refuses to compare with one.
+	if email = strings.TrimSpace(email); utf8.ValidString(email) && !strings.ContainsRune(email, 0) {
+		u, err = s.store.UserByEmail(ctx, email)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		s.log.Warn("password reset lookup failed", "err", err)
+	}
 	if err != nil || !u.IsActive {
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			s.log.Warn("password reset lookup failed", "err", err)
-		}
 		s.audit(ctx, "password_reset_requested", "", "", c, "no active account")
 		return
 	}
+	s.audit(ctx, "password_reset_requested", u.ID, "", c, "")
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resetTimeout)
+	go func() {
+		defer cancel()
+		s.sendPasswordReset(ctx, u, c)
+	}()
+}
+
+// sendPasswordReset stores a reset token for u and mails it; a failure is audited as
+// password_reset_not_sent with its reason.
+func (s *Service) sendPasswordReset(ctx context.Context, u User, c Client) {
+	opaque := opaqueID()
+	id := s.hashID(opaque)
 	now := s.now().UTC()
 	ch := Challenge{ID: id, UserID: u.ID, Purpose: PurposeReset, CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.ResetTTL), SentCount: 1, LastSentAt: now, ClientIP: c.IP,
 		UserAgent: truncate(c.UserAgent, 512)}
 	if err := s.store.CreateChallenge(ctx, ch, s.cfg.MaxLiveChallenges); err != nil {
-		s.audit(ctx, "password_reset_requested", u.ID, "", c, "not sent: "+err.Error())
-		return
-	}
-	s.audit(ctx, "password_reset_requested", u.ID, "", c, "")
-	if s.mailer == nil {
+		reason := "too many live reset tokens"
+		if !errors.Is(err, ErrThrottled) {
+			reason = "storage error"
+			s.log.Error("password reset token not stored", "user_id", u.ID, "err", err)
+		}
+		s.audit(ctx, "password_reset_not_sent", u.ID, "", c, reason)
 		return
 	}
 	link := ""
@@ -58,20 +81,25 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 		link = strings.ReplaceAll(s.cfg.ResetURL, "{token}", opaque)
 	}
 	data := map[string]any{"token": opaque, "link": link, "minutes": int(s.cfg.ResetTTL.Minutes()), "email": u.Email}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := s.mailer.Send(ctx, u.Email, "password_reset", data); err != nil {
-			s.log.Error("password reset mail not delivered", "user_id", u.ID, "err", err)
+	var err error = ErrMailFailed
+	if s.mailer != nil {
+		err = s.mailer.Send(ctx, u.Email, "password_reset", data)
+	}
+	if err != nil {
+		s.log.Error("password reset mail not delivered", "user_id", u.ID, "err", err)
+		if err := s.store.ConsumeChallenge(ctx, id, s.now().UTC()); err != nil {
+			s.log.Error("undelivered reset token not discarded", "user_id", u.ID, "err", err)
 		}
-	}()
+		s.audit(ctx, "password_reset_not_sent", u.ID, "", c, "mail failed")
+	}
 }
 
 // ConfirmPasswordReset is POST /api/password/reset/confirm/: a live, unused reset token sets a
-// new password and revokes every token of the user.
+// new password and revokes every token of the user. A token requested before the user's last
+// password change or logout everywhere is void, as Django's are.
 func (s *Service) ConfirmPasswordReset(ctx context.Context, opaque, newPw string, c Client) error {
 	invalid := fieldError("token", "Invalid or expired token.")
-	if opaque == "" || len(opaque) > 128 {
+	if !validOpaque(opaque) {
 		return invalid
 	}
 	id := s.hashID(opaque)
@@ -80,13 +108,15 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, opaque, newPw string
 		return invalid
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("auth: confirm reset: %w", err)
 	}
 	if ch.Purpose != PurposeReset || !ch.ConsumedAt.IsZero() || !s.now().Before(ch.ExpiresAt) {
+		s.audit(ctx, "password_reset_failed", ch.UserID, "", c, "used, expired or not a reset token")
 		return invalid
 	}
-	u, err := s.store.UserByID(ctx, ch.UserID)
-	if errors.Is(err, ErrNotFound) || err == nil && !u.IsActive {
+	u, err := s.challengeUser(ctx, ch)
+	if errors.Is(err, ErrChallengeInvalid) {
+		s.audit(ctx, "password_reset_failed", ch.UserID, "", c, "token predates a password change")
 		return invalid
 	}
 	if err != nil {
@@ -99,7 +129,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, opaque, newPw string
 		if errors.Is(err, ErrConflict) {
 			return invalid
 		}
-		return err
+		return fmt.Errorf("auth: confirm reset: %w", err)
 	}
 	return s.SetPassword(ctx, u, newPw, "", c, true)
 }
@@ -127,17 +157,18 @@ func (s *Service) RevokeSession(ctx context.Context, u User, familyID string, c 
 	return ErrNotFound
 }
 
-// FamilyOf returns the family of a refresh token the caller presents, if it is theirs.
+// FamilyOf returns the family of a refresh token the caller presents, if it is theirs and live: a
+// rotated, revoked or pre-logout-all token names no current session.
 func (s *Service) FamilyOf(ctx context.Context, u User, rawRefresh string) string {
 	if rawRefresh == "" {
 		return ""
 	}
 	rc, err := s.tokens.Parse(rawRefresh, "refresh")
-	if err != nil || rc.UserID != u.ID {
+	if err != nil || rc.UserID != u.ID || rc.IssuedAt.Before(u.TokensValidAfter) {
 		return ""
 	}
 	ot, err := s.store.TokenByJTI(ctx, rc.JTI)
-	if err != nil {
+	if err != nil || ot.Blacklisted {
 		return ""
 	}
 	return ot.FamilyID

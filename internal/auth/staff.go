@@ -38,12 +38,12 @@ func (s *Service) FinishStaffTwoFactor(ctx context.Context, challenge, code stri
 	if err != nil {
 		return User{}, err
 	}
-	u, err := s.store.UserByID(ctx, ch.UserID)
-	if errors.Is(err, ErrNotFound) || err == nil && (!u.IsActive || !u.IsStaff) {
-		return User{}, ErrChallengeInvalid
-	}
+	u, err := s.challengeUser(ctx, ch)
 	if err != nil {
 		return User{}, err
+	}
+	if !u.IsStaff {
+		return User{}, ErrChallengeInvalid
 	}
 	s.staffLoggedIn(ctx, u, c, "two-factor")
 	return u, nil

@@ -119,8 +119,10 @@ type ChallengeStore interface {
 	AttemptChallenge(ctx context.Context, id string, max int) (Challenge, error)
 	// ConsumeChallenge marks it used once; ErrConflict when it already was.
 	ConsumeChallenge(ctx context.Context, id string, at time.Time) error
-	// ResendChallenge replaces the code hash and expiry, resets attempts to 0, counts one send.
-	ResendChallenge(ctx context.Context, id, codeHash string, sentAt, expiresAt time.Time) error
+	// ResendChallenge replaces the code hash and expiry and counts one send, only while the
+	// challenge is unconsumed and was sent exactly sentCount times (so parallel resends cannot
+	// exceed the limit); tries are kept, so the limit is per challenge. ErrConflict otherwise.
+	ResendChallenge(ctx context.Context, id, codeHash string, sentCount int, sentAt, expiresAt time.Time) error
 	DeleteExpiredChallenges(ctx context.Context, before time.Time) (int, error)
 }
 

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/internal/password"
 )
 
 // Challenge purposes.
@@ -18,6 +20,14 @@ const (
 	PurposeLogin  = "login"
 	PurposeEnable = "enable"
 	PurposeReset  = "reset"
+)
+
+// Recovery codes: ten per user, each ten characters of an alphabet without look-alikes (about
+// 49 bits), handed out as "xxxxx-xxxxx".
+const (
+	recoveryCount    = 10
+	recoveryLen      = 10
+	recoveryAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
 )
 
 // ThrottledError is ErrThrottled with the time after which a retry may succeed.
@@ -45,6 +55,7 @@ func (s *Service) hashCode(id, code string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// hashRecovery binds a recovery code to its user: HMAC(secret, user id, normalized code).
 func (s *Service) hashRecovery(userID, code string) string {
 	m := hmac.New(sha256.New, s.secret)
 	m.Write([]byte("recovery:"))
@@ -62,13 +73,23 @@ func opaqueID() string {
 
 func (s *Service) newCode() string { return randomString(s.cfg.CodeLength, "0123456789") }
 
+// normalizeCode forgives what people do when copying a code: spaces, dashes and capitals.
 func normalizeCode(c string) string {
 	c = strings.ToLower(strings.TrimSpace(c))
 	return strings.NewReplacer(" ", "", "-", "").Replace(c)
 }
 
+// validOpaque reports whether a client-held identifier is worth a storage lookup.
+func validOpaque(opaque string) bool { return opaque != "" && len(opaque) <= 128 }
+
+// staleBefore is the instant before which a pending challenge or reset token of u no longer
+// counts: a password change or a logout everywhere moves TokensValidAfter to the next whole
+// second, so whatever was created more than a second before it predates that event.
+func staleBefore(u User) time.Time { return u.TokensValidAfter.Add(-time.Second) }
+
 // startChallenge stores a challenge and e-mails its code. When the mail cannot be delivered the
-// challenge is consumed at once, so nothing usable is left behind.
+// challenge is consumed at once, so nothing usable is left behind (and it does not count against
+// MaxLiveChallenges).
 func (s *Service) startChallenge(ctx context.Context, u User, purpose string, c Client) (string, error) {
 	opaque := opaqueID()
 	id := s.hashID(opaque)
@@ -81,16 +102,25 @@ func (s *Service) startChallenge(ctx context.Context, u User, purpose string, c 
 	}
 	if err := s.store.CreateChallenge(ctx, ch, s.cfg.MaxLiveChallenges); err != nil {
 		if errors.Is(err, ErrThrottled) {
+			s.audit(ctx, "two_factor_throttled", u.ID, "", c, purpose+": too many live challenges")
 			return "", &ThrottledError{RetryAfter: s.cfg.CodeTTL}
 		}
-		return "", err
+		return "", fmt.Errorf("auth: start challenge: %w", err)
 	}
 	if err := s.sendCode(ctx, u, purpose, code); err != nil {
-		_ = s.store.ConsumeChallenge(context.WithoutCancel(ctx), id, now)
+		s.discardChallenge(ctx, id, u.ID, purpose, c)
 		return "", err
 	}
 	s.audit(ctx, "two_factor_sent", u.ID, "", c, purpose)
 	return opaque, nil
+}
+
+// discardChallenge consumes a challenge whose code never reached the user.
+func (s *Service) discardChallenge(ctx context.Context, id, userID, purpose string, c Client) {
+	if err := s.store.ConsumeChallenge(context.WithoutCancel(ctx), id, s.now().UTC()); err != nil && !errors.Is(err, ErrConflict) {
+		s.log.Error("undelivered challenge not discarded", "user_id", userID, "err", err)
+	}
+	s.audit(ctx, "two_factor_send_failed", userID, "", c, purpose)
 }
 
 func (s *Service) sendCode(ctx context.Context, u User, purpose, code string) error {
@@ -103,18 +133,25 @@ func (s *Service) sendCode(ctx context.Context, u User, purpose, code string) er
 	if err != nil {
 		s.log.Error("verification code not delivered", "user_id", u.ID, "err", err)
 		if !errors.Is(err, ErrMailFailed) {
-			err = fmt.Errorf("%w: %v", ErrMailFailed, err)
+			err = fmt.Errorf("%w: %w", ErrMailFailed, err)
 		}
 		return err
 	}
 	return nil
 }
 
-// checkCode counts one attempt on a live challenge of the given purpose and checks the code (or,
-// for logins, a recovery code). It returns the challenge when the code is right; the challenge is
-// then consumed, exactly once even under parallel requests.
+// checkCode is checkOwnedCode for a challenge of any user (logins, where the code names the user).
 func (s *Service) checkCode(ctx context.Context, opaque, code, purpose string, c Client) (Challenge, error) {
-	if opaque == "" || len(opaque) > 128 {
+	return s.checkOwnedCode(ctx, opaque, code, purpose, "", c)
+}
+
+// checkOwnedCode counts one attempt on a live challenge of the given purpose (and, when owner is
+// set, of that user) and checks the code, or for logins a recovery code. It returns the
+// challenge when the code is right; the challenge is then consumed, exactly once even under
+// parallel requests. A challenge of another purpose or user is refused before any attempt is
+// counted, so nobody can use up someone else's tries.
+func (s *Service) checkOwnedCode(ctx context.Context, opaque, code, purpose, owner string, c Client) (Challenge, error) {
+	if !validOpaque(opaque) {
 		return Challenge{}, ErrChallengeInvalid
 	}
 	id := s.hashID(opaque)
@@ -123,34 +160,41 @@ func (s *Service) checkCode(ctx context.Context, opaque, code, purpose string, c
 		return Challenge{}, ErrChallengeInvalid
 	}
 	if err != nil {
-		return Challenge{}, err
+		return Challenge{}, fmt.Errorf("auth: check code: %w", err)
 	}
-	if ch.Purpose != purpose || !ch.ConsumedAt.IsZero() {
+	if ch.Purpose != purpose || owner != "" && ch.UserID != owner {
+		return Challenge{}, ErrChallengeInvalid
+	}
+	if !ch.ConsumedAt.IsZero() {
+		s.audit(ctx, "two_factor_failed", ch.UserID, "", c, purpose+": challenge already used")
 		return Challenge{}, ErrChallengeInvalid
 	}
 	if !s.now().Before(ch.ExpiresAt) {
+		s.audit(ctx, "two_factor_failed", ch.UserID, "", c, purpose+": code expired")
 		return Challenge{}, ErrCodeExpired
 	}
-	ch, err = s.store.AttemptChallenge(ctx, id, s.cfg.CodeMaxAttempts)
+	tried, err := s.store.AttemptChallenge(ctx, id, s.cfg.CodeMaxAttempts)
 	if errors.Is(err, ErrTooManyAttempts) {
+		s.audit(ctx, "two_factor_failed", ch.UserID, "", c, purpose+": too many attempts")
 		return Challenge{}, ErrTooManyAttempts
 	}
 	if err != nil {
-		return Challenge{}, err
+		return Challenge{}, fmt.Errorf("auth: check code: %w", err)
 	}
+	ch = tried
 	norm := normalizeCode(code)
 	ok := hmac.Equal([]byte(s.hashCode(id, norm)), []byte(ch.CodeHash))
-	if !ok && (purpose == PurposeLogin || purpose == PurposeStaffLogin) && len(norm) != s.cfg.CodeLength {
+	if !ok && (purpose == PurposeLogin || purpose == PurposeStaffLogin) && len(norm) == recoveryLen {
 		err := s.store.UseRecoveryCode(ctx, ch.UserID, s.hashRecovery(ch.UserID, norm), s.now().UTC())
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			return Challenge{}, err
+			return Challenge{}, fmt.Errorf("auth: check recovery code: %w", err)
 		}
 		if ok = err == nil; ok {
-			s.audit(ctx, "recovery_code_used", ch.UserID, "", c, "")
+			s.audit(ctx, "recovery_code_used", ch.UserID, "", c, purpose)
 		}
 	}
 	if !ok {
-		detail := fmt.Sprintf("%s: attempt %d of %d", purpose, ch.Attempts, s.cfg.CodeMaxAttempts)
+		detail := fmt.Sprintf("%s: wrong code, attempt %d of %d", purpose, ch.Attempts, s.cfg.CodeMaxAttempts)
 		s.audit(ctx, "two_factor_failed", ch.UserID, "", c, detail)
 		if ch.Attempts >= s.cfg.CodeMaxAttempts {
 			s.audit(ctx, "two_factor_lockout", ch.UserID, "", c, purpose)
@@ -161,21 +205,35 @@ func (s *Service) checkCode(ctx context.Context, opaque, code, purpose string, c
 		if errors.Is(err, ErrConflict) {
 			return Challenge{}, ErrChallengeInvalid
 		}
-		return Challenge{}, err
+		return Challenge{}, fmt.Errorf("auth: consume challenge: %w", err)
 	}
 	return ch, nil
 }
 
-// FinishTwoFactor completes a login with the e-mailed code (POST /api/token/2fa/).
+// challengeUser returns the active user a finished challenge belongs to; a challenge created
+// before the user's last password change or logout everywhere no longer counts.
+func (s *Service) challengeUser(ctx context.Context, ch Challenge) (User, error) {
+	u, err := s.store.UserByID(ctx, ch.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, ErrChallengeInvalid
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: challenge user: %w", err)
+	}
+	if !u.IsActive || ch.CreatedAt.Before(staleBefore(u)) {
+		return User{}, ErrChallengeInvalid
+	}
+	return u, nil
+}
+
+// FinishTwoFactor completes a login with the e-mailed code or a recovery code
+// (POST /api/token/2fa/).
 func (s *Service) FinishTwoFactor(ctx context.Context, challenge, code string, c Client) (Pair, error) {
 	ch, err := s.checkCode(ctx, challenge, code, PurposeLogin, c)
 	if err != nil {
 		return Pair{}, err
 	}
-	u, err := s.store.UserByID(ctx, ch.UserID)
-	if errors.Is(err, ErrNotFound) || err == nil && !u.IsActive {
-		return Pair{}, ErrChallengeInvalid
-	}
+	u, err := s.challengeUser(ctx, ch)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -187,10 +245,11 @@ func (s *Service) FinishTwoFactor(ctx context.Context, challenge, code string, c
 	return p, nil
 }
 
-// ResendCode e-mails a fresh code for a live challenge, at most MaxResends times and not more often
-// than ResendInterval.
+// ResendCode e-mails a fresh code for a live challenge, replacing the previous one, at most
+// MaxResends times and not more often than ResendInterval. A locked challenge stays locked; an
+// undeliverable resend ends the challenge (the old code is gone, the new one reached nobody).
 func (s *Service) ResendCode(ctx context.Context, challenge string, c Client) error {
-	if challenge == "" || len(challenge) > 128 {
+	if !validOpaque(challenge) {
 		return ErrChallengeInvalid
 	}
 	id := s.hashID(challenge)
@@ -199,11 +258,14 @@ func (s *Service) ResendCode(ctx context.Context, challenge string, c Client) er
 		return ErrChallengeInvalid
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("auth: resend code: %w", err)
 	}
 	now := s.now().UTC()
 	if !ch.ConsumedAt.IsZero() || !now.Before(ch.ExpiresAt) || ch.Purpose == PurposeReset {
 		return ErrChallengeInvalid
+	}
+	if ch.Attempts >= s.cfg.CodeMaxAttempts {
+		return ErrTooManyAttempts
 	}
 	if wait := ch.LastSentAt.Add(s.cfg.ResendInterval).Sub(now); wait > 0 {
 		return &ThrottledError{RetryAfter: wait}
@@ -211,15 +273,20 @@ func (s *Service) ResendCode(ctx context.Context, challenge string, c Client) er
 	if ch.SentCount > s.cfg.MaxResends {
 		return &ThrottledError{RetryAfter: ch.ExpiresAt.Sub(now)}
 	}
-	u, err := s.store.UserByID(ctx, ch.UserID)
+	u, err := s.challengeUser(ctx, ch)
 	if err != nil {
-		return ErrChallengeInvalid
-	}
-	code := s.newCode()
-	if err := s.store.ResendChallenge(ctx, id, s.hashCode(id, code), now, now.Add(s.cfg.CodeTTL)); err != nil {
 		return err
 	}
+	code := s.newCode()
+	err = s.store.ResendChallenge(ctx, id, s.hashCode(id, code), ch.SentCount, now, now.Add(s.cfg.CodeTTL))
+	if errors.Is(err, ErrConflict) { // a parallel resend won
+		return &ThrottledError{RetryAfter: s.cfg.ResendInterval}
+	}
+	if err != nil {
+		return fmt.Errorf("auth: resend code: %w", err)
+	}
 	if err := s.sendCode(ctx, u, ch.Purpose, code); err != nil {
+		s.discardChallenge(ctx, id, u.ID, ch.Purpose, c)
 		return err
 	}
 	s.audit(ctx, "two_factor_sent", u.ID, "", c, ch.Purpose+" (resend)")
@@ -228,6 +295,9 @@ func (s *Service) ResendCode(ctx context.Context, challenge string, c Client) er
 
 // EnableTwoFactor e-mails a confirmation code; ConfirmTwoFactor with it turns two-factor on.
 func (s *Service) EnableTwoFactor(ctx context.Context, u User, c Client) (string, error) {
+	if s.cfg.TwoFactor == "off" {
+		return "", fieldError("non_field_errors", "Two-factor authentication is turned off on this server.")
+	}
 	if u.TwoFactorEnabled {
 		return "", fieldError("non_field_errors", "Two-factor authentication is already enabled.")
 	}
@@ -237,36 +307,42 @@ func (s *Service) EnableTwoFactor(ctx context.Context, u User, c Client) (string
 // ConfirmTwoFactor turns two-factor on with the confirmation code and returns fresh recovery codes
 // (shown once).
 func (s *Service) ConfirmTwoFactor(ctx context.Context, u User, challenge, code string, c Client) ([]string, error) {
-	ch, err := s.checkCode(ctx, challenge, code, PurposeEnable, c)
-	if err != nil {
+	if _, err := s.checkOwnedCode(ctx, challenge, code, PurposeEnable, u.ID, c); err != nil {
 		return nil, err
-	}
-	if ch.UserID != u.ID {
-		return nil, ErrChallengeInvalid
 	}
 	if err := s.setTwoFactor(ctx, u, true, "", c); err != nil {
 		return nil, err
 	}
-	return s.RegenerateRecoveryCodes(ctx, u, c)
+	return s.newRecoveryCodes(ctx, u, c)
+}
+
+// verifyPassword checks the caller's password for a sensitive change; a hasher at capacity or a
+// cancelled request is ErrBusy, never a verdict on the password.
+func (s *Service) verifyPassword(ctx context.Context, u User, pw string) (bool, error) {
+	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
+		return false, fmt.Errorf("auth: verify password: %w", ErrBusy)
+	}
+	return ok, nil
 }
 
 // DisableTwoFactor turns two-factor off after checking the password.
 func (s *Service) DisableTwoFactor(ctx context.Context, u User, pw string, c Client) error {
-	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
-	if err != nil && !ok && ctx.Err() != nil {
+	ok, err := s.verifyPassword(ctx, u, pw)
+	if err != nil {
 		return err
 	}
 	if !ok {
 		s.audit(ctx, "two_factor_failed", u.ID, "", c, "disable: wrong password")
 		return fieldError("password", "Your password was entered incorrectly. Please enter it again.")
 	}
-	if err := s.setTwoFactor(ctx, u, false, "", c); err != nil {
-		return err
+	if !u.TwoFactorEnabled {
+		return fieldError("non_field_errors", "Two-factor authentication is not enabled.")
 	}
-	return s.store.ReplaceRecoveryCodes(ctx, u.ID, nil)
+	return s.setTwoFactor(ctx, u, false, "", c)
 }
 
-// SetTwoFactor is the admin's switch.
+// SetTwoFactor is the admin's switch. Turning two-factor off deletes the recovery codes.
 func (s *Service) SetTwoFactor(ctx context.Context, u User, on bool, actorID string, c Client) error {
 	return s.setTwoFactor(ctx, u, on, actorID, c)
 }
@@ -274,13 +350,20 @@ func (s *Service) SetTwoFactor(ctx context.Context, u User, on bool, actorID str
 func (s *Service) setTwoFactor(ctx context.Context, u User, on bool, actorID string, c Client) error {
 	cur, err := s.store.UserByID(ctx, u.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("auth: set two-factor: %w", err)
 	}
 	cur.TwoFactorEnabled = on
 	err = s.store.UpdateUser(ctx, cur)
 	s.users.forget(u.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("auth: set two-factor: %w", err)
+	}
+	// Recovery codes die with two-factor: turned on again (by an admin, say), it must not revive
+	// codes that may be why it was turned off.
+	if !on {
+		if err := s.store.ReplaceRecoveryCodes(ctx, u.ID, nil); err != nil {
+			return fmt.Errorf("auth: delete recovery codes: %w", err)
+		}
 	}
 	kind := "two_factor_disabled"
 	if on {
@@ -288,7 +371,7 @@ func (s *Service) setTwoFactor(ctx context.Context, u User, on bool, actorID str
 	}
 	s.audit(ctx, kind, u.ID, actorID, c, "")
 	if s.mailer != nil {
-		if err := s.mailer.Send(ctx, u.Email, "two_factor_changed", map[string]any{"enabled": on, "email": u.Email}); err != nil {
+		if err := s.mailer.Send(ctx, cur.Email, "two_factor_changed", map[string]any{"enabled": on, "email": cur.Email}); err != nil {
 			s.log.Warn("two-factor change notice not sent", "user_id", u.ID, "err", err)
 		}
 	}
@@ -296,16 +379,24 @@ func (s *Service) setTwoFactor(ctx context.Context, u User, on bool, actorID str
 }
 
 // RegenerateRecoveryCodes replaces the user's recovery codes with ten new ones, returned once.
+// Without two-factor login for the user there is nothing to recover, and it refuses.
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, c Client) ([]string, error) {
-	codes := make([]string, 10)
-	hashes := make([]string, 10)
+	if !s.twoFactorFor(u) {
+		return nil, fieldError("non_field_errors", "Two-factor authentication is not enabled.")
+	}
+	return s.newRecoveryCodes(ctx, u, c)
+}
+
+func (s *Service) newRecoveryCodes(ctx context.Context, u User, c Client) ([]string, error) {
+	codes := make([]string, recoveryCount)
+	hashes := make([]string, recoveryCount)
 	for i := range codes {
-		raw := randomString(10, "abcdefghjkmnpqrstuvwxyz23456789")
-		codes[i] = raw[:5] + "-" + raw[5:]
+		raw := randomString(recoveryLen, recoveryAlphabet)
+		codes[i] = raw[:recoveryLen/2] + "-" + raw[recoveryLen/2:]
 		hashes[i] = s.hashRecovery(u.ID, codes[i])
 	}
 	if err := s.store.ReplaceRecoveryCodes(ctx, u.ID, hashes); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("auth: replace recovery codes: %w", err)
 	}
 	s.audit(ctx, "recovery_codes_generated", u.ID, "", c, "")
 	return codes, nil
@@ -313,16 +404,16 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, c Client)
 
 // TwoFactorStatus is GET /api/2fa/.
 type TwoFactorStatus struct {
-	Enabled       bool
-	Mode          string
-	RecoveryCodes int
+	Enabled       bool   // logging in takes a code (the user's switch under the server's mode)
+	Mode          string // the server's AUTHGATE_TWO_FACTOR
+	RecoveryCodes int    // unused recovery codes left
 }
 
 // TwoFactorStatus reports the user's two-factor state.
 func (s *Service) TwoFactorStatus(ctx context.Context, u User) (TwoFactorStatus, error) {
 	n, err := s.store.CountRecoveryCodes(ctx, u.ID)
 	if err != nil {
-		return TwoFactorStatus{}, err
+		return TwoFactorStatus{}, fmt.Errorf("auth: two-factor status: %w", err)
 	}
-	return TwoFactorStatus{Enabled: u.TwoFactorEnabled || s.cfg.TwoFactor == "required", Mode: s.cfg.TwoFactor, RecoveryCodes: n}, nil
+	return TwoFactorStatus{Enabled: s.twoFactorFor(u), Mode: s.cfg.TwoFactor, RecoveryCodes: n}, nil
 }

@@ -114,7 +114,14 @@ func With(vars map[string]string) Option {
 // server and cheap password hashing, generous throttles unless an option sets them.
 func Start(t testing.TB, b Backend, opts ...Option) *Env {
 	t.Helper()
-	smtp := mailtest.NewServer(t)
+	return StartWithMail(t, b, mailtest.NewServer(t), opts...)
+}
+
+// StartWithMail is Start with mail going to smtp, a server the test made itself (one requiring
+// STARTTLS and AUTH, speaking implicit TLS, or refusing every message): AUTHGATE_EMAIL_URL is
+// smtp.URL() unless an option sets it, and the server's certificate is trusted.
+func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Option) *Env {
+	t.Helper()
 	base := map[string]string{
 		"AUTHGATE_DATABASE_URL":           DatabaseURL(t, b),
 		"AUTHGATE_SIGNING_KEY":            Key,
@@ -127,6 +134,9 @@ func Start(t testing.TB, b Backend, opts ...Option) *Env {
 	}
 	for _, o := range opts {
 		o(base)
+	}
+	if base["AUTHGATE_SIGNING_KEY_FILE"] != "" && base["AUTHGATE_SIGNING_KEY"] == Key {
+		delete(base, "AUTHGATE_SIGNING_KEY") // the test brings its own key
 	}
 	cfg, _, err := config.Load("test", nil, func(k string) string { return base[k] }, io.Discard, nil)
 	if err != nil {

@@ -25,7 +25,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"two_factor_code", "two_factor_code", map[string]any{"code": "482913", "minutes": 10, "email": "ada@example.com", "purpose": "login"}},
 		{"two_factor_code_enable", "two_factor_code", map[string]any{"code": "482913", "minutes": 1, "email": "ada@example.com", "purpose": "enable"}},
-		{"two_factor_code_admin", "two_factor_code", map[string]any{"code": "482913", "minutes": 10 * time.Minute, "email": "ada@example.com", "purpose": "admin_login"}},
+		{"two_factor_code_admin", "two_factor_code", map[string]any{"code": "482913", "minutes": 10 * time.Minute, "email": "ada@example.com", "purpose": "staff_login"}},
 		{"password_reset", "password_reset", map[string]any{"token": "tok_3f9a", "link": "https://app.example.com/reset?token=tok_3f9a", "minutes": 60, "email": "ada@example.com"}},
 		{"password_reset_no_link", "password_reset", map[string]any{"token": "tok_3f9a", "link": "", "minutes": 60, "email": "ada@example.com"}},
 		{"two_factor_changed_on", "two_factor_changed", map[string]any{"enabled": true, "email": "ada@example.com"}},

@@ -118,16 +118,21 @@ func (db *DB) ConsumeChallenge(ctx context.Context, id string, at time.Time) err
 	return wrap("consume challenge", err)
 }
 
-// ResendChallenge replaces the code hash and expiry, resets attempts to 0 and counts one send;
-// auth.ErrNotFound when there is no such challenge.
-func (db *DB) ResendChallenge(ctx context.Context, id, codeHash string, sentAt, expiresAt time.Time) error {
+// ResendChallenge replaces the code hash and expiry and counts one send while the challenge is
+// unconsumed and its send count is still sentCount (a compare-and-set: of parallel resends one
+// wins); tries are kept. auth.ErrConflict otherwise.
+func (db *DB) ResendChallenge(ctx context.Context, id, codeHash string, sentCount int, sentAt, expiresAt time.Time) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
 	d := db.dialect
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		return oneRow(db.exec(ctx, tx, `UPDATE two_factor_challenges SET code_hash = ?, expires_at = ?,
-			attempts = 0, sent_count = sent_count + 1, last_sent_at = ? WHERE id = ?`,
-			codeHash, d.ts(expiresAt), d.ts(sentAt), id))
+		n, err := db.exec(ctx, tx, `UPDATE two_factor_challenges SET code_hash = ?, expires_at = ?,
+			sent_count = sent_count + 1, last_sent_at = ? WHERE id = ? AND sent_count = ? AND consumed_at IS NULL`,
+			codeHash, d.ts(expiresAt), d.ts(sentAt), id, sentCount)
+		if err != nil || n > 0 {
+			return err
+		}
+		return auth.ErrConflict
 	})
 	return wrap("resend challenge", err)
 }

@@ -169,15 +169,17 @@ var challengeCases = []suiteCase{
 		wantNoErr(t, "AttemptChallenge", err)
 
 		sent, exp := t0.Add(time.Minute), t0.Add(11*time.Minute)
-		wantNoErr(t, "ResendChallenge", db.ResendChallenge(ctx, c.ID, "sha256:new", sent, exp))
+		wantNoErr(t, "ResendChallenge", db.ResendChallenge(ctx, c.ID, "sha256:new", c.SentCount, sent, exp))
 		got, _ := db.ChallengeByID(ctx, c.ID)
-		if got.CodeHash != "sha256:new" || got.Attempts != 0 || got.SentCount != 2 {
-			t.Errorf("after resend %+v", got)
+		if got.CodeHash != "sha256:new" || got.Attempts != 1 || got.SentCount != c.SentCount+1 {
+			t.Errorf("after resend (tries kept, one more send) %+v", got)
 		}
+		// A second resend that read the old send count lost the race.
+		wantErr(t, "ResendChallenge(stale count)", db.ResendChallenge(ctx, c.ID, "sha256:other", c.SentCount, sent, exp), auth.ErrConflict)
 		sameTime(t, "LastSentAt", got.LastSentAt, sent)
 		sameTime(t, "ExpiresAt", got.ExpiresAt, exp)
 		sameTime(t, "CreatedAt kept", got.CreatedAt, c.CreatedAt)
-		wantErr(t, "ResendChallenge(missing)", db.ResendChallenge(ctx, "missing", "h", sent, exp), auth.ErrNotFound)
+		wantErr(t, "ResendChallenge(missing)", db.ResendChallenge(ctx, "missing", "h", 1, sent, exp), auth.ErrConflict)
 
 		old := challenge(u.ID, "login", t0.Add(-time.Hour))
 		wantNoErr(t, "CreateChallenge", db.CreateChallenge(ctx, old, 0))

@@ -4,6 +4,7 @@ import (
 	"net/http"
 )
 
+// passwordChangedBody answers a password change with the caller's fresh tokens.
 type passwordChangedBody struct {
 	Detail  string `json:"detail"`
 	Refresh string `json:"refresh,omitempty"`
@@ -70,6 +71,8 @@ func (h *handler) passwordReset() http.Handler {
 	})
 }
 
+// passwordResetConfirm is POST /api/password/reset/confirm/: a reset token from the mail and the
+// new password.
 func (h *handler) passwordResetConfirm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := readInput(w, r)
@@ -90,6 +93,7 @@ func (h *handler) passwordResetConfirm() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
+		noStore(w)
 		writeJSON(w, http.StatusOK, detail{Detail: "Password has been reset with the new password."})
 	})
 }

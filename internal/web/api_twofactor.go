@@ -57,12 +57,14 @@ func (h *handler) twoFactorResend() http.Handler {
 	})
 }
 
+// twoFactorStatusBody is GET /api/2fa/: enabled says whether logging in takes a code.
 type twoFactorStatusBody struct {
 	Enabled                bool   `json:"enabled"`
 	Mode                   string `json:"mode"`
 	RecoveryCodesRemaining int    `json:"recovery_codes_remaining"`
 }
 
+// twoFactorStatus is GET /api/2fa/.
 func (h *handler) twoFactorStatus() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, err := h.svc.TwoFactorStatus(r.Context(), caller(r))
@@ -75,6 +77,7 @@ func (h *handler) twoFactorStatus() http.Handler {
 	})
 }
 
+// challengeOnly answers /api/2fa/enable/.
 type challengeOnly struct {
 	Challenge string `json:"challenge"`
 	Detail    string `json:"detail"`
@@ -100,11 +103,14 @@ func (h *handler) twoFactorEnable() http.Handler {
 	})
 }
 
+// recoveryBody carries recovery codes, shown this once.
 type recoveryBody struct {
 	Enabled       bool     `json:"enabled"`
 	RecoveryCodes []string `json:"recovery_codes"`
 }
 
+// twoFactorConfirm is POST /api/2fa/confirm/: the confirmation code turns two-factor on and
+// returns the recovery codes.
 func (h *handler) twoFactorConfirm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := readInput(w, r)
@@ -134,6 +140,8 @@ func (h *handler) twoFactorConfirm() http.Handler {
 	})
 }
 
+// twoFactorDisable is POST /api/2fa/disable/: the password, throttled like a login, since a
+// stolen access token must not become a way to guess it.
 func (h *handler) twoFactorDisable() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := readInput(w, r)
@@ -141,32 +149,47 @@ func (h *handler) twoFactorDisable() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
+		u := caller(r)
+		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.clientIP(r), h.rates.Login}) {
+			return
+		}
 		pw, _ := in.str("password", true)
 		if !in.errs.empty() {
 			writeFields(w, in.errs)
 			return
 		}
-		if err := h.svc.DisableTwoFactor(r.Context(), caller(r), pw, h.client(r)); err != nil {
+		if err := h.svc.DisableTwoFactor(r.Context(), u, pw, h.client(r)); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, twoFactorStatusBody{Enabled: false, Mode: h.svc.Config().TwoFactor})
+		u.TwoFactorEnabled = false
+		st, err := h.svc.TwoFactorStatus(r.Context(), u)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		noStore(w)
+		writeJSON(w, http.StatusOK, twoFactorStatusBody{st.Enabled, st.Mode, st.RecoveryCodes})
 	})
 }
 
+// recoveryCodes is POST /api/2fa/recovery-codes/: ten new codes, shown once; the old ones stop
+// working.
 func (h *handler) recoveryCodes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := readInput(w, r); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		u := caller(r)
-		codes, err := h.svc.RegenerateRecoveryCodes(r.Context(), u, h.client(r))
+		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.clientIP(r), h.rates.Code}) {
+			return
+		}
+		codes, err := h.svc.RegenerateRecoveryCodes(r.Context(), caller(r), h.client(r))
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
 		noStore(w)
-		writeJSON(w, http.StatusOK, recoveryBody{u.TwoFactorEnabled, codes})
+		writeJSON(w, http.StatusOK, recoveryBody{true, codes})
 	})
 }
