@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/authgate/authgate/internal/browsertest"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -21,7 +22,6 @@ import (
 )
 
 const (
-	chromiumPath  = "/usr/bin/chromium"
 	screenshotDir = "../../docs/screenshots"
 	password      = "correct horse battery staple"
 	cookieName    = "authgate_refresh"
@@ -83,32 +83,9 @@ func serveApp(t *testing.T, ln net.Listener, api, mode string) {
 	t.Cleanup(srv.Close)
 }
 
-// startBrowser runs one headless Chromium for the whole suite.
+// startBrowser runs one headless Chromium for the whole test.
 func startBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(960, 720),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
-	return browser
+	return browsertest.Start(t, 960, 720, 2*time.Minute)
 }
 
 // tab is a page in a fresh browser context (its own cookies and storage), with its console.

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/authgate/authgate/internal/browsertest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,9 +17,6 @@ import (
 	"github.com/authgate/authgate/internal/auth"
 	"github.com/authgate/authgate/internal/authtest"
 )
-
-// chromiumPath is Debian's Chromium, which the browser tests drive headless.
-const chromiumPath = "/usr/bin/chromium"
 
 // screenshotDir is where the browser tests leave full-page screenshots of the panel.
 var screenshotDir = filepath.Join("..", "..", "docs", "screenshots")
@@ -110,30 +108,7 @@ func (b *tab) login(email, pw string) *network.Response {
 
 // startBrowser runs one headless Chromium for the whole test.
 func startBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil { // starts Chromium
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
-	return browser
+	return browsertest.Start(t, 1280, 900, 90*time.Second)
 }
 
 // seed gives the screenshots something to show: a few users, logins, a rotation and a logout.
