@@ -35,7 +35,9 @@ func commands() []command {
 		{"createuser", "create a user: --email E [--staff] [--superuser] [--inactive] [--password-stdin]", cmdCreateUser},
 		{"changepassword", "set a user's password: --email E [--password-stdin]; revokes their tokens", cmdChangePassword},
 		{"flushexpiredtokens", "delete expired outstanding tokens (and their blacklist rows) in batches", cmdFlushExpired},
+		{"importusers", "import users and refresh tokens from Django: --django-json FILE [--abort-on-error]", cmdImportUsers},
 		{"keys", "keys generate --algorithm EdDSA [--out DIR]: write a new key pair", cmdKeys},
+		{"bench", "load-test a server beside ceilings measured in the same run (docs/benchmarks.md)", cmdBench},
 		{"version", "print the version", cmdVersion},
 		{"help", "list commands and settings", nil},
 	}

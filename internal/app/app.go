@@ -16,6 +16,7 @@ import (
 	"github.com/authgate/authgate/internal/auth"
 	"github.com/authgate/authgate/internal/config"
 	"github.com/authgate/authgate/internal/mail"
+	"github.com/authgate/authgate/internal/notify"
 	"github.com/authgate/authgate/internal/password"
 	"github.com/authgate/authgate/internal/store"
 	"github.com/authgate/authgate/internal/throttle"
@@ -125,14 +126,24 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.ResetURL = cfg.ResetURL
 	scfg.PasswordMinLength = cfg.PasswordMinLen
 	secret := sha256.Sum256(append([]byte("authgate/secret/v1:"), keys.material...))
+	a.Metrics.WatchHasher(hasher.InFlight, hasher.Queued)
 	svc, err := auth.NewService(auth.Deps{
-		Store: db, Tokens: tm, Hasher: hasher, Mailer: mailer, Logger: log, Now: o.Now,
+		Store: db, Tokens: tm, Hasher: hasher, Mailer: a.Metrics.Mailer(mailer), Logger: log, Now: o.Now,
 		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(),
 	}, scfg)
 	if err != nil {
 		return nil, err
 	}
 	a.Service = svc
+	if db.Dialect() == "postgres" && cfg.UserCacheTTL > 0 { // instances share the database: share forgets
+		n, err := notify.Start(notify.Options{DatabaseURL: cfg.DatabaseURL, Forget: svc.ForgetUser,
+			ForgetAll: svc.ForgetAllUsers, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		svc.PublishUserChanges(n.Publish)
+		a.closers = append(a.closers, n.Close)
+	}
 
 	limiter, err := a.limiter(cfg, o.Now)
 	if err != nil {

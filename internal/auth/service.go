@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/internal/password"
 	"github.com/authgate/authgate/internal/token"
@@ -155,9 +158,21 @@ func (s *Service) audit(ctx context.Context, kind, userID, actorID string, c Cli
 	}
 }
 
+// truncate makes s valid UTF-8 without control characters and cuts it to at most n bytes on a
+// character boundary: client-supplied strings (user agents) go into storage, and PostgreSQL
+// refuses invalid UTF-8.
 func truncate(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/internal/password"
 	"github.com/authgate/authgate/internal/token"
@@ -67,7 +68,12 @@ func (s *Service) Login(ctx context.Context, email, pw string, c Client) (LoginR
 }
 
 func (s *Service) checkCredentials(ctx context.Context, email, pw string, c Client) (User, error) {
-	u, err := s.store.UserByEmail(ctx, email)
+	u, err := User{}, ErrNotFound
+	// No stored e-mail holds a NUL or invalid UTF-8, and PostgreSQL refuses to even compare with
+	// one: such an address is an unknown one, answered alike (not a storage error, not faster).
+	if utf8.ValidString(email) && !strings.ContainsRune(email, 0) {
+		u, err = s.store.UserByEmail(ctx, email)
+	}
 	if errors.Is(err, ErrNotFound) {
 		s.hasher.VerifyDummy(ctx, pw)
 		s.audit(ctx, "login_failed", "", "", c, "unknown e-mail")
@@ -96,6 +102,12 @@ func (s *Service) checkCredentials(ctx context.Context, email, pw string, c Clie
 		}
 	}
 	return u, nil
+}
+
+// LoginThrottled records a login attempt refused by throttling (ASVS 7.1.3). It takes no e-mail
+// address: one who types a password into the e-mail field must not find it in the audit log.
+func (s *Service) LoginThrottled(ctx context.Context, scope string, c Client) {
+	s.audit(ctx, "login_throttled", "", "", c, scope)
 }
 
 // ErrBusy means the server is at its hashing capacity; the client may retry.
@@ -445,16 +457,7 @@ func (s *Service) RefreshSliding(ctx context.Context, raw string) (string, error
 
 // userByID reads a user through the short-lived cache that access-token checks use.
 func (s *Service) userByID(ctx context.Context, id string) (User, error) {
-	id = strings.ToLower(id)
-	if u, ok := s.users.get(id); ok {
-		return u, nil
-	}
-	u, err := s.store.UserByID(ctx, id)
-	if err != nil {
-		return User{}, err
-	}
-	s.users.put(u)
-	return u, nil
+	return s.users.load(ctx, strings.ToLower(id), s.store.UserByID)
 }
 
 func validUUID(s string) bool {

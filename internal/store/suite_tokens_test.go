@@ -192,4 +192,36 @@ var tokenCases = []suiteCase{
 			t.Error("FlushExpired with batch 0 succeeded")
 		}
 	}},
+	{"tokens/flush batches larger than one transaction", func(t *testing.T, b backend) {
+		// FlushExpired splits a batch into several short transactions; the count it returns
+		// is still the batch's, so a caller looping until a short batch stops at the end only.
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "flush-big@example.com")
+		for i := range 257 {
+			tk := mustRecord(t, db, tok(u.ID, "", t0.Add(-48*time.Hour), time.Duration(i+1)*time.Second))
+			if i%2 == 0 {
+				wantNoErr(t, "Blacklist", db.Blacklist(ctx, tk, auth.ReasonRotated, t0.Add(-47*time.Hour)))
+			}
+		}
+		live := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+		var got []int
+		for {
+			n, err := db.FlushExpired(ctx, t0, 120)
+			wantNoErr(t, "FlushExpired", err)
+			got = append(got, n)
+			if n < 120 {
+				break
+			}
+		}
+		if len(got) != 3 || got[0] != 120 || got[1] != 120 || got[2] != 17 {
+			t.Errorf("batches = %v, want [120 120 17]", got)
+		}
+		stats, err := db.TokenStats(ctx, t0)
+		wantNoErr(t, "TokenStats", err)
+		if stats.Outstanding != 1 || stats.Blacklisted != 0 {
+			t.Errorf("after flush: %+v, want only the live token", stats)
+		}
+		mustToken(t, db, live.JTI)
+	}},
 }

@@ -122,23 +122,65 @@ func (db *DB) TokenStats(ctx context.Context, now time.Time) (auth.TokenStats, e
 	return s, wrap("token stats", err)
 }
 
+// flushTxTokens caps the tokens one flush transaction deletes. Each deleted token changes index
+// pages at random places (its jti, family and user are random keys), so a transaction's
+// write-ahead log grows with its size, and on SQLite the transaction holds the database's only
+// write lock all along: 100 tokens take a few milliseconds, and with 1,000 a concurrent refresh
+// waited tens of milliseconds at the 99th percentile (docs/benchmarks-storage.md).
+const flushTxTokens = 100
+
 // FlushExpired deletes up to batch outstanding tokens that expired before the instant, earliest
-// expiry first, with their blacklist rows, in one short transaction; it returns how many tokens it
-// deleted. Call it in a loop until it returns less than batch: refreshes wait at most one
+// expiry first, with their blacklist rows; it returns how many tokens it deleted. It works in
+// short transactions of at most flushTxTokens tokens, each bounded by the statement timeout, and
+// lets other writers in between them, so that on SQLite a concurrent refresh waits for at most
+// one (PostgreSQL locks only the deleted rows). Call it in a loop until it returns less than
 // batch.
 func (db *DB) FlushExpired(ctx context.Context, before time.Time, batch int) (int, error) {
-	ctx, cancel := db.op(ctx)
-	defer cancel()
 	if batch <= 0 {
 		return 0, errors.New("store: flush expired: batch must be positive")
 	}
-	var n int64
+	total := 0
+	for total < batch {
+		want := min(flushTxTokens, batch-total)
+		n, err := db.flushChunk(ctx, before, want)
+		total += n
+		if err != nil {
+			return total, wrap("flush expired", err)
+		}
+		if n < want {
+			break
+		}
+		db.checkpoint(ctx)
+	}
+	return total, nil
+}
+
+// checkpoint copies SQLite's write-ahead log back into the database through a reader
+// connection, outside the write lock. A flush fills the log fast; left alone, SQLite copies it
+// in whichever commit crosses the auto-checkpoint threshold, often a refresh in the serving
+// process, which then pays for the flush's pages. It is an optimisation, not a duty: when it
+// fails (a concurrent checkpoint, a timeout) the auto-checkpoint still runs, so its error is
+// dropped. PostgreSQL needs nothing of the kind.
+func (db *DB) checkpoint(ctx context.Context) {
+	if db.dialect.pg || db.r == db.w {
+		return
+	}
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	_, _ = db.r.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+}
+
+// flushChunk deletes up to n expired tokens in one transaction.
+func (db *DB) flushChunk(ctx context.Context, before time.Time, n int) (int, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	var deleted int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = db.exec(ctx, tx, `DELETE FROM outstanding_tokens WHERE id IN (
+		deleted, err = db.exec(ctx, tx, `DELETE FROM outstanding_tokens WHERE id IN (
 			SELECT id FROM outstanding_tokens WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`,
-			db.dialect.ts(before), batch)
+			db.dialect.ts(before), n)
 		return err
 	})
-	return int(n), wrap("flush expired", err)
+	return int(deleted), err
 }

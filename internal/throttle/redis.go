@@ -43,6 +43,9 @@ func NewRedis(client *redis.Client, prefix string, now func() time.Time) *Redis 
 // not connect; call Ping to check the server at startup. With go-redis's
 // defaults a refused connection fails after about two seconds of retries;
 // "?max_retries=-1" or a deadline on the request's context fails sooner.
+// The client honours context deadlines on the socket too, so a server that
+// accepts connections but never answers fails a call at its deadline
+// instead of after go-redis's own read timeout.
 func OpenRedis(rawURL string) (*redis.Client, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
@@ -52,6 +55,7 @@ func OpenRedis(rawURL string) (*redis.Client, error) {
 		}
 		return nil, fmt.Errorf("throttle: open redis: %w", err)
 	}
+	opt.ContextTimeoutEnabled = true
 	return redis.NewClient(opt), nil
 }
 

@@ -2,70 +2,101 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/authgate/authgate/internal/auth"
 )
 
-type userKey struct{}
-
 // caller returns the user requireAccess authenticated.
-func caller(r *http.Request) auth.User {
-	u, _ := r.Context().Value(userKey{}).(auth.User)
-	return u
-}
+func caller(r *http.Request) auth.User { return info(r).user }
 
 // requireAccess is SimpleJWT's JWTAuthentication with IsAuthenticated: the Authorization header
-// is split on white space; a scheme other than the configured ones counts as no header.
+// is split on white space; a scheme other than the configured ones counts as no header. The
+// user travels in the request's reqInfo, so that a protected request copies no Request.
 func (h *handler) requireAccess(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		parts := strings.Fields(r.Header.Get("Authorization"))
-		if len(parts) == 0 || !slices.Contains(h.schemes, parts[0]) {
+		scheme, raw, n := authFields(r.Header.Get("Authorization"))
+		if n == 0 || !slices.Contains(h.schemes, scheme) {
 			writeDetail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
 			return
 		}
-		if len(parts) != 2 {
+		if n != 2 {
 			writeJSON(w, http.StatusUnauthorized, detail{Detail: "Authorization header must contain two space-delimited values", Code: "bad_authorization_header"})
 			return
 		}
-		u, _, err := h.svc.Authenticate(r.Context(), parts[1])
+		u, _, err := h.svc.Authenticate(r.Context(), raw)
 		if err != nil {
 			h.authFail(w, r, err)
 			return
 		}
-		setUser(r, u.ID)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		ri, ok := r.Context().Value(infoKey).(*reqInfo)
+		if !ok { // served without observe (a handler test)
+			ri = &reqInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), infoKey, ri))
+		}
+		ri.userID, ri.user = u.ID, u
+		next.ServeHTTP(w, r)
 	})
 }
 
-type meBody struct {
-	ID               string  `json:"id"`
-	Email            string  `json:"email"`
-	TwoFactorEnabled bool    `json:"two_factor_enabled"`
-	IsActive         bool    `json:"is_active"`
-	IsStaff          bool    `json:"is_staff"`
-	IsSuperuser      bool    `json:"is_superuser"`
-	DateJoined       string  `json:"date_joined"`
-	LastLogin        *string `json:"last_login"`
+// authFields splits a header on white space as strings.Fields does (and Python's str.split,
+// which SimpleJWT uses, for the characters a header can hold), without allocating: the first
+// two fields, and how many fields there are, counting stops at three.
+func authFields(s string) (first, second string, n int) {
+	for n < 3 {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if s == "" {
+			return first, second, n
+		}
+		f := s
+		if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+			f, s = s[:i], s[i:]
+		} else {
+			s = ""
+		}
+		switch n {
+		case 0:
+			first = f
+		case 1:
+			second = f
+		}
+		n++
+	}
+	return first, second, n
 }
 
-func djangoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00") }
+// meBody is the caller as a DRF ModelSerializer renders them; appendJSON (jsonappend.go) writes
+// it, the times in Django's format (djangoTime), last_login null when never.
+type meBody struct {
+	ID               string
+	Email            string
+	TwoFactorEnabled bool
+	IsActive         bool
+	IsStaff          bool
+	IsSuperuser      bool
+	DateJoined       time.Time
+	LastLogin        time.Time // zero: null
+}
 
-// me is GET /api/me/: the caller, as a DRF ModelSerializer would render them.
+// djangoLayout is how DRF renders a DateTimeField in UTC (microseconds, trailing zeros cut).
+const djangoLayout = "2006-01-02T15:04:05.999999Z07:00"
+
+func djangoTime(t time.Time) string { return t.UTC().Format(djangoLayout) }
+
+// me is GET /api/me/: the caller, as a DRF ModelSerializer would render them. The body is
+// written without reflection or an interface conversion: this is the protected hot path.
 func (h *handler) me() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := caller(r)
 		b := meBody{ID: u.ID, Email: u.Email, TwoFactorEnabled: u.TwoFactorEnabled, IsActive: u.IsActive,
-			IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser, DateJoined: djangoTime(u.DateJoined)}
-		if !u.LastLogin.IsZero() {
-			s := djangoTime(u.LastLogin)
-			b.LastLogin = &s
-		}
+			IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser, DateJoined: u.DateJoined, LastLogin: u.LastLogin}
 		noStore(w)
-		writeJSON(w, http.StatusOK, b)
+		writeBody(w, http.StatusOK, b.appendJSON(make([]byte, 0, 320)))
 	})
 }
 
@@ -74,7 +105,8 @@ type statusBody struct {
 }
 
 // logout is the tutorial's APILogoutView, fixed: the token must be the caller's, a missing field
-// is a 400, "all" means all only when it is true, and logout-all also ends access tokens.
+// is a 400, "all" means all only when it is true, and logout-all also ends access tokens. In
+// cookie mode the token may come from the cookie, and a logout clears the cookie.
 func (h *handler) logout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := readInput(w, r)
@@ -101,7 +133,13 @@ func (h *handler) logout() http.Handler {
 		if !ok {
 			return
 		}
+		_, fromCookie := h.cookieToken(r, in, "refresh_token")
 		if err := h.svc.Logout(r.Context(), u, raw, h.client(r)); err != nil {
+			// The browser asked to log out: a cookie whose token is refused is dropped anyway.
+			var te *auth.TokenError
+			if fromCookie && errors.As(err, &te) {
+				h.clearRefreshCookie(w)
+			}
 			h.fail(w, r, err)
 			return
 		}

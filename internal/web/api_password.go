@@ -21,7 +21,7 @@ func (h *handler) passwordChange() http.Handler {
 			return
 		}
 		u := caller(r)
-		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.clientIP(r), h.rates.Login}) {
+		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}) {
 			return
 		}
 		oldPw, _ := in.str("old_password", true)
@@ -62,7 +62,7 @@ func (h *handler) passwordReset() http.Handler {
 			return
 		}
 		if !h.throttle(w, r, "reset",
-			bucket{"reset:ip:" + h.clientIP(r), h.rates.Reset},
+			bucket{"reset:ip:" + h.bucketAddr(r), h.rates.Reset},
 			bucket{"reset:acct:" + normEmail(email), h.rates.Reset}) {
 			return
 		}
@@ -80,7 +80,7 @@ func (h *handler) passwordResetConfirm() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		if !h.throttle(w, r, "reset", bucket{"reset-confirm:ip:" + h.clientIP(r), h.rates.Code}) {
+		if !h.throttle(w, r, "reset", bucket{"reset-confirm:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
 		tok, _ := in.str("token", true)

@@ -54,8 +54,8 @@ func (h *handler) credentials(w http.ResponseWriter, r *http.Request) (string, s
 		h.fail(w, r, err)
 		return "", "", false
 	}
-	ip := h.clientIP(r)
-	if !h.throttle(w, r, "login", bucket{"login:ip:" + ip, h.rates.Login}) {
+	ip := throttleAddr(h.clientIP(r))
+	if !h.throttleLogin(w, r, "per client address", bucket{"login:ip:" + ip, h.rates.Login}) {
 		return "", "", false
 	}
 	email, _ := in.str("email", true)
@@ -65,7 +65,7 @@ func (h *handler) credentials(w http.ResponseWriter, r *http.Request) (string, s
 		return "", "", false
 	}
 	acct := normEmail(email)
-	if !h.throttle(w, r, "login",
+	if !h.throttleLogin(w, r, "per account",
 		bucket{"login:acct-ip:" + acct + "|" + ip, h.rates.Login},
 		bucket{"login:acct:" + acct, h.rates.LoginAccount}) {
 		return "", "", false
@@ -90,7 +90,8 @@ func (h *handler) writePair(w http.ResponseWriter, status int, p auth.Pair, logi
 	writeJSON(w, status, refreshedBody{Access: p.Access, Refresh: p.Refresh})
 }
 
-// refresh is SimpleJWT's TokenRefreshView with atomic rotation and reuse detection.
+// refresh is SimpleJWT's TokenRefreshView with atomic rotation and reuse detection; in cookie mode
+// the token may come from the cookie, and a cookie whose token can never work again is cleared.
 func (h *handler) refresh() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := readInput(w, r)
@@ -98,18 +99,18 @@ func (h *handler) refresh() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		if !h.throttle(w, r, "refresh", bucket{"refresh:ip:" + h.clientIP(r), h.rates.Refresh}) {
+		if !h.throttle(w, r, "refresh", bucket{"refresh:ip:" + throttleAddr(h.clientIP(r)), h.rates.Refresh}) {
 			return
 		}
 		raw, ok := h.refreshFrom(w, r, in, "refresh")
 		if !ok {
 			return
 		}
+		_, fromCookie := h.cookieToken(r, in, "refresh")
 		p, err := h.svc.Refresh(r.Context(), raw, h.client(r))
 		h.countRefresh(err)
 		if err != nil {
-			var te *auth.TokenError
-			if h.cookie.Enabled && errors.As(err, &te) {
+			if fromCookie && refreshCookieDead(err) {
 				h.clearRefreshCookie(w)
 			}
 			h.fail(w, r, err)
@@ -122,14 +123,12 @@ func (h *handler) refresh() http.Handler {
 // refreshFrom takes the refresh token from the body, or in cookie mode from the cookie when the
 // body has none (with the cross-site checks of cookie.go).
 func (h *handler) refreshFrom(w http.ResponseWriter, r *http.Request, in *input, field string) (string, bool) {
-	if _, sent := in.vals[field]; !sent && h.cookie.Enabled {
-		if raw, ok := h.refreshCookie(r); ok {
-			if !h.cookieRequestAllowed(r) {
-				writeJSON(w, http.StatusForbidden, detail{Detail: "CSRF Failed: cookie-based requests must be same-site JSON requests.", Code: "csrf_failed"})
-				return "", false
-			}
-			return raw, true
+	if raw, ok := h.cookieToken(r, in, field); ok {
+		if !h.cookieRequestAllowed(r) {
+			writeCSRFFailed(w)
+			return "", false
 		}
+		return raw, true
 	}
 	raw, _ := in.str(field, true)
 	if !in.errs.empty() {

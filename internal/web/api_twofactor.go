@@ -12,7 +12,7 @@ func (h *handler) twoFactorFinish() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.clientIP(r), h.rates.Code}) {
+		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
 		ch, _ := in.str("challenge", true)
@@ -41,7 +41,7 @@ func (h *handler) twoFactorResend() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.clientIP(r), h.rates.Code}) {
+		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
 		ch, _ := in.str("challenge", true)
@@ -90,7 +90,7 @@ func (h *handler) twoFactorEnable() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.clientIP(r), h.rates.Code}) {
+		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
 		id, err := h.svc.EnableTwoFactor(r.Context(), caller(r), h.client(r))
@@ -118,7 +118,7 @@ func (h *handler) twoFactorConfirm() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.clientIP(r), h.rates.Code}) {
+		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
 		ch, _ := in.str("challenge", true)
@@ -150,7 +150,7 @@ func (h *handler) twoFactorDisable() http.Handler {
 			return
 		}
 		u := caller(r)
-		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.clientIP(r), h.rates.Login}) {
+		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}) {
 			return
 		}
 		pw, _ := in.str("password", true)
@@ -181,7 +181,7 @@ func (h *handler) recoveryCodes() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.clientIP(r), h.rates.Code}) {
+		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
 		codes, err := h.svc.RegenerateRecoveryCodes(r.Context(), caller(r), h.client(r))

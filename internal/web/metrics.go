@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/authgate/authgate/internal/auth"
@@ -24,8 +26,25 @@ type Metrics struct {
 	codes          *prometheus.CounterVec
 	events         *prometheus.CounterVec
 	throttled      *prometheus.CounterVec
+	mail           *prometheus.CounterVec
 	throttleErrors prometheus.Counter
 	panics         prometheus.Counter
+
+	// hot holds the request metrics already resolved for a route, method and status: the
+	// label lookup (hashing, UTF-8 checks) is paid once per combination, not per request. The
+	// combinations are bounded: registered routes, seven methods, HTTP statuses.
+	mu  sync.RWMutex
+	hot map[requestKey]requestMetrics
+}
+
+type requestKey struct {
+	route, method string
+	status        int
+}
+
+type requestMetrics struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // NewMetrics registers the metrics; dbStats, when set, is sampled for the pool gauges.
@@ -48,13 +67,16 @@ func NewMetrics(version string, dbStats func() sql.DBStats) *Metrics {
 			Help: "Audit events by kind (reuse_detected, two_factor_sent, logout_all, ...)."}, []string{"kind"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "authgate_throttled_total",
 			Help: "Requests refused by throttling, by kind."}, []string{"kind"}),
+		mail: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "authgate_mail_total",
+			Help: "E-mails handed to the mailer by template and result (sent, failed)."}, []string{"template", "result"}),
 		throttleErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "authgate_throttle_errors_total",
 			Help: "Throttle store failures (requests then fail closed)."}),
 		panics: prometheus.NewCounter(prometheus.CounterOpts{Name: "authgate_panics_total",
 			Help: "Panics recovered while serving."}),
 	}
+	m.hot = map[requestKey]requestMetrics{}
 	reg.MustRegister(m.requests, m.latency, m.logins, m.refreshes, m.codes, m.events, m.throttled,
-		m.throttleErrors, m.panics, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.mail, m.throttleErrors, m.panics, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	bi := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "authgate_build_info", Help: "Build information."},
 		[]string{"version", "goversion"})
 	goVersion := "unknown"
@@ -102,8 +124,22 @@ func (m *Metrics) observeRequest(route, method string, status int, d time.Durati
 	default:
 		method = "other"
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+	k := requestKey{route, method, status}
+	m.mu.RLock()
+	rm, ok := m.hot[k]
+	m.mu.RUnlock()
+	if !ok {
+		rm = requestMetrics{m.requests.WithLabelValues(route, method, strconv.Itoa(status)), m.latency.WithLabelValues(route)}
+		m.mu.Lock()
+		m.hot[k] = rm
+		m.mu.Unlock()
+	}
+	rm.count.Inc()
+	rm.latency.Observe(d.Seconds())
+	if status == http.StatusTooManyRequests && (route == "/api/token/" || route == "/api/token/sliding/") {
+		// Throttled logins are refused before the Service sees them: count them here, once.
+		m.logins.WithLabelValues("throttled").Inc()
+	}
 }
 
 func (h *handler) countLogin(err error, challenge bool) {
@@ -117,7 +153,7 @@ func (h *handler) countLogin(err error, challenge bool) {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		result = "failed"
 	case errors.Is(err, auth.ErrThrottled):
-		result = "throttled"
+		return // answered 429: observeRequest counts it
 	case err != nil:
 		result = "error"
 	}
@@ -156,4 +192,40 @@ func (m *Metrics) codeResult(err error) {
 		result = "error"
 	}
 	m.codes.WithLabelValues(result).Inc()
+}
+
+// Mailer wraps next so that every e-mail is counted by template and result
+// (authgate_mail_total); failures include undeliverable notices the Service only logs.
+func (m *Metrics) Mailer(next auth.Mailer) auth.Mailer {
+	if next == nil {
+		return nil
+	}
+	return countingMailer{next: next, m: m}
+}
+
+type countingMailer struct {
+	next auth.Mailer
+	m    *Metrics
+}
+
+var _ auth.Mailer = countingMailer{}
+
+func (c countingMailer) Send(ctx context.Context, to, template string, data map[string]any) error {
+	err := c.next.Send(ctx, to, template, data)
+	result := "sent"
+	if err != nil {
+		result = "failed"
+	}
+	c.m.mail.WithLabelValues(template, result).Inc()
+	return err
+}
+
+// WatchHasher exports the password hasher's slots: hashes computing now and calls waiting for
+// a slot (a growing queue means logins arrive faster than they can be checked).
+func (m *Metrics) WatchHasher(inFlight, queued func() int) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "authgate_password_hashes_in_flight",
+			Help: "Password hashes and verifications computing now."}, func() float64 { return float64(inFlight()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "authgate_password_hashes_queued",
+			Help: "Password checks waiting for a hashing slot."}, func() float64 { return float64(queued()) }))
 }

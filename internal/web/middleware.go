@@ -7,14 +7,19 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/authgate/authgate/internal/auth"
 )
 
 // reqInfo travels in the request context so inner handlers can name the route and the user for
-// the access log and metrics.
+// the access log and metrics, and hand the authenticated user to the handler. One allocation
+// per request holds it and the status writer (the protected endpoint's hot path).
 type reqInfo struct {
 	id     string
 	route  string
 	userID string
+	user   auth.User // set by requireAccess
+	sw     statusWriter
 }
 
 type ctxKey int
@@ -30,7 +35,6 @@ func info(r *http.Request) *reqInfo {
 
 func requestID(r *http.Request) string       { return info(r).id }
 func setRoute(r *http.Request, route string) { info(r).route = route }
-func setUser(r *http.Request, id string)     { info(r).userID = id }
 
 func newRequestID() string {
 	var b [12]byte
@@ -85,21 +89,22 @@ func (h *handler) observe(next http.Handler) http.Handler {
 		if !validRequestID(ri.id) {
 			ri.id = newRequestID()
 		}
-		w.Header().Set("X-Request-Id", ri.id)
+		w.Header()["X-Request-Id"] = []string{ri.id} // canonical already: skip Set's normalising
 		r = r.WithContext(context.WithValue(r.Context(), infoKey, ri))
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
+		ri.sw.ResponseWriter = w
+		next.ServeHTTP(&ri.sw, r)
+		status := ri.sw.status
+		if status == 0 {
+			status = http.StatusOK
 		}
 		d := time.Since(start)
 		if h.metrics != nil {
-			h.metrics.observeRequest(ri.route, r.Method, sw.status, d)
+			h.metrics.observeRequest(ri.route, r.Method, status, d)
 		}
-		h.log.LogAttrs(r.Context(), levelFor(sw.status), "request",
+		h.log.LogAttrs(r.Context(), levelFor(status), "request",
 			slogStr("request_id", ri.id), slogStr("method", r.Method), slogStr("route", ri.route),
-			slogInt("status", sw.status), slogDur("duration", d), slogStr("user_id", ri.userID),
-			slogStr("client_ip", h.clientIP(r)), slogInt("bytes", sw.bytes))
+			slogInt("status", status), slogDur("duration", d), slogStr("user_id", ri.userID),
+			slogStr("client_ip", h.clientIP(r)), slogInt("bytes", ri.sw.bytes))
 	})
 }
 
@@ -127,7 +132,8 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				h.log.ErrorContext(r.Context(), "panic serving request", "request_id", requestID(r),
+				// observe runs inside this handler: its request id is on the answer, not in r.
+				h.log.ErrorContext(r.Context(), "panic serving request", "request_id", w.Header().Get("X-Request-Id"),
 					"path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				if h.metrics != nil {
 					h.metrics.panics.Inc()

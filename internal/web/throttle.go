@@ -53,7 +53,7 @@ func (h *handler) trusted(a netip.Addr) bool {
 }
 
 func (h *handler) client(r *http.Request) auth.Client {
-	return auth.Client{IP: h.clientIP(r), UserAgent: r.UserAgent()}
+	return auth.Client{IP: h.clientIP(r), UserAgent: cleanUserAgent(r.UserAgent())}
 }
 
 // bucket is one throttling check: a key under a rate.
@@ -62,12 +62,20 @@ type bucket struct {
 	rate throttle.Rate
 }
 
+// limiterTimeout bounds all of one request's throttling checks. A shared limiter (Redis) answers
+// in milliseconds; one that hangs must not hold a login for its client's own read timeouts and
+// retries (seconds each), so the request fails closed quickly instead.
+const limiterTimeout = time.Second
+
 // allow counts one hit in every bucket and reports the longest wait if any is over its rate.
-// When the limiter cannot answer (Redis down), it fails closed with ErrUnavailable.
+// When the limiter cannot answer within limiterTimeout (Redis down or hung), it fails closed
+// with ErrUnavailable.
 func (h *handler) allow(ctx context.Context, buckets ...bucket) (time.Duration, error) {
 	if h.lim == nil {
 		return 0, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, limiterTimeout)
+	defer cancel()
 	var wait time.Duration
 	for _, b := range buckets {
 		if b.rate.Off() {
