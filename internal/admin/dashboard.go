@@ -12,7 +12,7 @@ type dashboardData struct {
 	Users     int
 	Tokens    auth.TokenStats
 	Logins    int // successful logins (API and panel) in the last 24 hours
-	Refreshes int // refresh events in the last 24 hours
+	Refreshes int // refresh-token rotations in the last 24 hours
 	Failures  int // failed logins and codes in the last 24 hours
 	Reuse     int // refresh-token reuse detections in the last 24 hours
 	Recent    []eventRow
@@ -39,7 +39,7 @@ func (p *panel) dashboard(w http.ResponseWriter, r *http.Request, s *staffSessio
 		return
 	}
 	d.Logins = counts["login_ok"] + counts["admin_login"]
-	d.Refreshes = counts["refresh"]
+	d.Refreshes = d.Tokens.Rotations
 	d.Failures = counts["login_failed"] + counts["admin_login_failed"] + counts["two_factor_failed"]
 	d.Reuse = counts["reuse_detected"]
 	events, err := store.ListEvents(ctx, auth.EventQuery{Limit: 10})

@@ -105,6 +105,7 @@ type TokenStats struct {
 	Blacklisted int
 	Active      int // neither blacklisted nor expired
 	Sessions    int // distinct live families
+	Rotations   int // refresh tokens issued by rotation in the 24 hours before now
 }
 
 // ChallengeStore keeps two-factor challenges and password reset tokens. IDs reaching the store

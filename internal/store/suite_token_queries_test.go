@@ -153,9 +153,16 @@ var tokenQueryCases = []suiteCase{
 		dead := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
 		wantNoErr(t, "Blacklist", db.Blacklist(ctx, dead, auth.ReasonLogout, t0))
 		wantNoErr(t, "Blacklist", db.Blacklist(ctx, f1, auth.ReasonRotated, t0))
+		// Rotations count tokens with a parent issued in the last 24 hours.
+		child := tok(u.ID, f1.JTI, t0.Add(-time.Hour), 48*time.Hour)
+		child.ParentJTI = f1.JTI
+		mustRecord(t, db, child)
+		old := tok(u.ID, f1.JTI, t0.Add(-25*time.Hour), 48*time.Hour)
+		old.ParentJTI = f1.JTI
+		wantNoErr(t, "Blacklist", db.Blacklist(ctx, old, auth.ReasonRotated, t0))
 		s, err := db.TokenStats(ctx, t0)
 		wantNoErr(t, "TokenStats", err)
-		want := auth.TokenStats{Outstanding: 5, Blacklisted: 2, Active: 2, Sessions: 2}
+		want := auth.TokenStats{Outstanding: 7, Blacklisted: 3, Active: 3, Sessions: 2, Rotations: 1}
 		if s != want {
 			t.Errorf("TokenStats = %+v, want %+v", s, want)
 		}

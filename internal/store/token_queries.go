@@ -115,10 +115,11 @@ func (db *DB) TokenStats(ctx context.Context, now time.Time) (auth.TokenStats, e
 	err := db.queryRow(ctx, db.r, `SELECT
 			(SELECT COUNT(*) FROM outstanding_tokens),
 			(SELECT COUNT(*) FROM blacklisted_tokens),
+			(SELECT COUNT(*) FROM outstanding_tokens WHERE parent_jti <> '' AND created_at > ?),
 			COUNT(*), COUNT(DISTINCT t.family_id)
 		FROM outstanding_tokens t
 		WHERE t.expires_at > ? AND NOT EXISTS (SELECT 1 FROM blacklisted_tokens b WHERE b.token_id = t.id)`,
-		db.dialect.ts(now)).Scan(&s.Outstanding, &s.Blacklisted, &s.Active, &s.Sessions)
+		db.dialect.ts(now.Add(-24*time.Hour)), db.dialect.ts(now)).Scan(&s.Outstanding, &s.Blacklisted, &s.Rotations, &s.Active, &s.Sessions)
 	return s, wrap("token stats", err)
 }
 
