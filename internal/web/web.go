@@ -49,7 +49,7 @@ type CookieConfig struct {
 	Name     string // default "authgate_refresh"
 	Secure   bool
 	Domain   string
-	BodyToo  bool   // also return the refresh token in the JSON body
+	BodyToo  bool // also return the refresh token in the JSON body
 	SameSite http.SameSite
 }
 
