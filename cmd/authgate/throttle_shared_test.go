@@ -96,8 +96,10 @@ func hungRedis(t *testing.T) string {
 	var (
 		mu    sync.Mutex
 		conns []net.Conn
+		done  = make(chan struct{})
 	)
 	go func() {
+		defer close(done)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -110,6 +112,7 @@ func hungRedis(t *testing.T) string {
 	}()
 	t.Cleanup(func() {
 		_ = ln.Close()
+		<-done
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range conns {

@@ -14,6 +14,10 @@ func (p *panel) wait(ctx context.Context, keys ...string) (time.Duration, error)
 	if p.lim == nil || p.rate.Off() {
 		return 0, nil
 	}
+	// A wedged limiter (Redis accepting but never answering) must not hold the login page: fail
+	// closed after a second, as the API does.
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
 	var longest time.Duration
 	for _, k := range keys {
 		d, err := p.lim.Allow(ctx, k, p.rate)

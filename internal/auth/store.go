@@ -67,7 +67,7 @@ type TokenStore interface {
 	// transaction, moves tokens_valid_after forward to validAfter (never backward).
 	RevokeUser(ctx context.Context, userID, reason string, at, validAfter time.Time) (int, error)
 	// FlushExpired deletes up to batch outstanding tokens that expired before the instant, with
-	// their blacklist rows, in one short transaction; it returns how many tokens it deleted.
+	// their blacklist rows, in short transactions; it returns how many tokens it deleted.
 	FlushExpired(ctx context.Context, before time.Time, batch int) (int, error)
 	// ListTokens pages newest first (id descending) with the blacklist state and user e-mail.
 	ListTokens(ctx context.Context, q TokenQuery) ([]OutstandingToken, error)
