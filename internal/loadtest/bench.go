@@ -110,7 +110,11 @@ func Bench(ctx context.Context, p Plan) (*Report, error) {
 	for _, sc := range p.Scenarios {
 		run := p.Run
 		run.Scenario = sc
-		logf("%s: %d connections, %s in %d rounds", sc, o.Conns, o.Duration, rounds)
+		if p.ceilingFor(sc) {
+			logf("%s: %d connections, %s in %d rounds beside its ceiling", sc, o.Conns, o.Duration, rounds)
+		} else {
+			logf("%s: %d connections, %s", sc, o.Conns, o.Duration)
+		}
 		row, err := p.scenario(ctx, run, rounds)
 		if err != nil {
 			return nil, err
@@ -126,6 +130,20 @@ func Bench(ctx context.Context, p Plan) (*Report, error) {
 		rep.Leaks = l
 	}
 	return rep, nil
+}
+
+// ceilingFor reports whether the plan measures a ceiling for the scenario.
+func (p Plan) ceilingFor(scenario string) bool {
+	c := p.Ceilings
+	switch scenario {
+	case Me, Verify:
+		return c.HTTP != ""
+	case Refresh:
+		return c.Storage != nil
+	case Login:
+		return c.Argon2 != nil
+	}
+	return false
 }
 
 // scenario runs one scenario, alternated with its ceiling when the plan measures it.

@@ -71,8 +71,8 @@ func TestBenchAgainstAuthgate(t *testing.T) {
 			if s.Requests == 0 || s.PerSec <= 0 || s.Latency.P50 <= 0 || s.Latency.P99 < s.Latency.P50 || s.Latency.Max < s.Latency.P99 {
 				t.Errorf("%s: %d requests, %.1f/s, latency %+v", s.Name, s.Requests, s.PerSec, s.Latency)
 			}
-			if s.PeakRSS == 0 {
-				t.Errorf("%s: no memory sample", s.Name)
+			if s.PeakRSS == 0 || s.CPUPerRequest <= 0 {
+				t.Errorf("%s: no memory or CPU sample: %d bytes, %s per request", s.Name, s.PeakRSS, s.CPUPerRequest)
 			}
 			if wantCeiling := s.Name != loadtest.Mixed; wantCeiling != (s.Ceiling != nil) || wantCeiling && (s.Ceiling.PerSec <= 0 || s.Ratio <= 0) {
 				t.Errorf("%s: ceiling %+v ratio %v", s.Name, s.Ceiling, s.Ratio)

@@ -100,17 +100,20 @@ func startRSSSampler(pid int, from, to time.Time, now func() time.Time) *rssSamp
 		if err != nil {
 			return
 		}
+		// The window's CPU time is read at its end, or when the run stops first (the last
+		// request can finish a moment before the window's end).
+		defer func() {
+			if cpu1, err := ProcessCPU(pid); err == nil {
+				st.cpu = cpu1 - cpu0
+			}
+		}()
 		for {
 			if rss, err := ProcessRSS(pid); err == nil && rss > st.peakRSS {
 				st.peakRSS = rss
 			}
 			next := now().Add(rssInterval)
 			if !next.Before(to) {
-				if wait(to) {
-					if cpu1, err := ProcessCPU(pid); err == nil {
-						st.cpu = cpu1 - cpu0
-					}
-				}
+				wait(to)
 				return
 			}
 			if !wait(next) {

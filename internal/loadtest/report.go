@@ -53,7 +53,7 @@ type ScenarioReport struct {
 }
 
 // Pass reports whether the scenario ran without errors and met its targets (ratio, and for
-// the protected endpoint the memory bound when memory was measured).
+// the protected endpoint the memory bound when memory was measured beside a ceiling).
 func (s ScenarioReport) Pass() bool {
 	if s.Errors > 0 {
 		return false
@@ -61,7 +61,8 @@ func (s ScenarioReport) Pass() bool {
 	if s.Target > 0 && s.Ratio < s.Target {
 		return false
 	}
-	return s.Name != Me || s.PeakRSS == 0 || s.PeakRSS < TargetRSS
+	// The memory bound is authgate's: judged where the ratio is (a run beside its ceiling).
+	return s.Name != Me || s.Target == 0 || s.PeakRSS == 0 || s.PeakRSS < TargetRSS
 }
 
 // OK reports whether every scenario passed and the leak check, when run, found nothing.

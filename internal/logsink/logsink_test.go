@@ -182,7 +182,7 @@ func BenchmarkAccessLog(b *testing.B) {
 				for pb.Next() {
 					log.LogAttrs(context.Background(), slog.LevelInfo, "request", slog.String("request_id", "0123456789abcdef01234567"),
 						slog.String("method", "GET"), slog.String("route", "/api/me/"), slog.Int("status", 200),
-						slog.Float64("duration_ms", 0.123), slog.String("user_id", "5f0c6a8e-2b1d-4e3f-9a7c-1d2e3f4a5b6c"),
+						slog.Int64("duration_us", 123), slog.String("user_id", "5f0c6a8e-2b1d-4e3f-9a7c-1d2e3f4a5b6c"),
 						slog.String("client_ip", "127.0.0.1"), slog.Int("bytes", 230))
 				}
 			})

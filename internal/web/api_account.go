@@ -5,9 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/internal/auth"
 )
@@ -46,28 +46,58 @@ func (h *handler) requireAccess(next http.Handler) http.Handler {
 
 // authFields splits a header on white space as strings.Fields does (and Python's str.split,
 // which SimpleJWT uses, for the characters a header can hold), without allocating: the first
-// two fields, and how many fields there are, counting stops at three.
+// two fields, and how many fields there are, counting stops at three. ASCII, all a token is
+// made of, is checked byte by byte.
 func authFields(s string) (first, second string, n int) {
+	i := 0
 	for n < 3 {
-		s = strings.TrimLeftFunc(s, unicode.IsSpace)
-		if s == "" {
+		for i < len(s) { // white space
+			if c := s[i]; c < utf8.RuneSelf {
+				if !asciiSpace(c) {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if i == len(s) {
 			return first, second, n
 		}
-		f := s
-		if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
-			f, s = s[:i], s[i:]
-		} else {
-			s = ""
+		start := i
+		for i < len(s) { // a field
+			if c := s[i]; c < utf8.RuneSelf {
+				if asciiSpace(c) {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			i += size
 		}
 		switch n {
 		case 0:
-			first = f
+			first = s[start:i]
 		case 1:
-			second = f
+			second = s[start:i]
 		}
 		n++
 	}
 	return first, second, n
+}
+
+// asciiSpace is unicode.IsSpace for ASCII.
+func asciiSpace(c byte) bool {
+	const mask = 1<<'\t' | 1<<'\n' | 1<<'\v' | 1<<'\f' | 1<<'\r' | 1<<' '
+	return c <= ' ' && mask&(uint64(1)<<c) != 0
 }
 
 // meBody is the caller as a DRF ModelSerializer renders them; appendJSON (jsonappend.go) writes

@@ -20,7 +20,7 @@ import (
 
 // benchApp is authgate assembled as `serve` assembles it, on a fresh SQLite file, logging one
 // JSON line per request to io.Discard (the formatting is paid, the disk is not).
-func benchApp(b *testing.B, vars map[string]string) *app.App {
+func benchApp(b testing.TB, vars map[string]string) *app.App {
 	b.Helper()
 	env := map[string]string{
 		"AUTHGATE_DATABASE_URL":   authtest.DatabaseURL(b, authtest.SQLite),
@@ -47,7 +47,7 @@ func benchApp(b *testing.B, vars map[string]string) *app.App {
 }
 
 // benchAccess creates a user and returns an access token of theirs.
-func benchAccess(b *testing.B, a *app.App) string {
+func benchAccess(b testing.TB, a *app.App) string {
 	b.Helper()
 	ctx := context.Background()
 	if _, err := a.Service.CreateUser(ctx, auth.NewUser{Email: "bench@example.com", Password: pw, SkipPolicy: true}, "", auth.Client{}); err != nil {
@@ -142,4 +142,31 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		}
 	})
+}
+
+// meAllocBudget is the most heap allocations a protected request may make (BenchmarkMe
+// records 20): the token, the request's context and state, the body, the response headers and
+// the access log line. Raise it only with a reason in the commit.
+const meAllocBudget = 20
+
+// TestMeAllocationBudget holds GET /api/me/ to its allocation budget, so that a change to the
+// hot path that adds garbage fails here rather than in production's GC time.
+func TestMeAllocationBudget(t *testing.T) {
+	a := benchApp(t, nil)
+	access := benchAccess(t, a)
+	r := httptest.NewRequest("GET", "/api/me/", nil)
+	r.RemoteAddr = "127.0.0.1:40000"
+	r.Header.Set("Authorization", "Bearer "+access)
+	w := &sink{h: http.Header{}}
+	allocs := testing.AllocsPerRun(200, func() {
+		w.reset()
+		a.Handler.ServeHTTP(w, r)
+		if w.status != 200 {
+			t.Fatalf("status %d", w.status)
+		}
+	})
+	t.Logf("%.1f allocations per protected request", allocs)
+	if allocs > meAllocBudget+raceAllocs {
+		t.Errorf("%.1f allocations per protected request, budget %d", allocs, meAllocBudget+raceAllocs)
+	}
 }

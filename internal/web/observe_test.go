@@ -49,8 +49,8 @@ func TestRequestLog(t *testing.T) {
 		m["level"] != "INFO" || m["client_ip"] != "127.0.0.1" {
 		t.Errorf("access log line %v", m)
 	}
-	if d, ok := m["duration_ms"].(float64); !ok || d < 0 {
-		t.Errorf("duration_ms %v", m["duration_ms"])
+	if d, ok := m["duration_us"].(float64); !ok || d < 0 || d != float64(int64(d)) {
+		t.Errorf("duration_us %v", m["duration_us"])
 	}
 
 	generated := regexp.MustCompile(`^[0-9a-f]{24}$`)
