@@ -10,6 +10,8 @@ import (
 )
 
 func main() {
+	// SIGHUP does not reload anything (docs/operations.md): ignore it rather than die undrained.
+	signal.Ignore(syscall.SIGHUP)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {

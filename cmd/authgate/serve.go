@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/internal/app"
+	"github.com/authgate/authgate/internal/logsink"
 )
 
 func cmdServe(ctx context.Context, e env, args []string) error {
@@ -16,7 +17,11 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, e.stderr)
+	// One write per 10 ms at most under load instead of one per request (docs/benchmarks.md);
+	// a line after a quiet spell goes out at once, and Close flushes on the way out.
+	sink := logsink.New(e.stderr, 1<<20, 10*time.Millisecond)
+	defer sink.Close()
+	log := newLogger(cfg, sink)
 	a, err := app.Open(ctx, cfg, log, app.Options{GenerateKey: true})
 	if err != nil {
 		return err

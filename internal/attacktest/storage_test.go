@@ -71,7 +71,8 @@ func wantRecovered(t *testing.T, e *authtest.Env, userID, refresh string) {
 
 // TestStorageLockedFailsClosed (ASVS 1.14.x fail securely, SQLite): while another process holds
 // the database's write lock, login, refresh and logout answer 503 after the statement timeout
-// and hand out nothing they could not record; afterwards nothing half-happened.
+// and hand out nothing they could not record, /readyz answers 503; afterwards nothing
+// half-happened.
 func TestStorageLockedFailsClosed(t *testing.T) {
 	t.Parallel()
 	e := authtest.Start(t, authtest.SQLite, authtest.With(map[string]string{"AUTHGATE_DB_STATEMENT_TIMEOUT": "300ms"}))
@@ -92,10 +93,17 @@ func TestStorageLockedFailsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantFailClosed(t, e, refresh, access)
+	// Reads still work in WAL mode, but the instance cannot write: it must not claim readiness.
+	if r := e.Do("GET", "/readyz", nil); r.Status != 503 {
+		t.Errorf("readyz with the database write-locked: %d %s", r.Status, r.Raw)
+	}
 	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()
+	if r := e.Do("GET", "/readyz", nil); r.Status != 200 {
+		t.Errorf("readyz with the lock released: %d %s", r.Status, r.Raw)
+	}
 	wantRecovered(t, e, u.ID, refresh)
 }
 

@@ -104,6 +104,10 @@ func (w *worker) do(action string) bool {
 // errShed marks a 503 with Retry-After.
 var errShed = errors.New("shed")
 
+// transportPause is how long a worker waits after a transport failure (refused connection,
+// reset), so that a server that went away is not hammered by a spinning loop.
+const transportPause = 10 * time.Millisecond
+
 func (w *worker) fail(err error) {
 	kind := "transport"
 	var ae *answerError
@@ -113,6 +117,9 @@ func (w *worker) fail(err error) {
 	w.errs[kind]++
 	if len(w.samples) < maxSamples {
 		w.samples = append(w.samples, err.Error())
+	}
+	if kind == "transport" {
+		time.Sleep(transportPause)
 	}
 }
 

@@ -166,6 +166,17 @@ func (db *DB) ping(ctx context.Context) error {
 			return unavailable(err)
 		}
 	}
+	if !db.dialect.pg {
+		// In WAL mode reads go on while another process holds the write lock, but logins and
+		// refreshes write: readiness takes the write lock for a moment (BEGIN IMMEDIATE).
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return unavailable(err)
+		}
+		if err := tx.Rollback(); err != nil {
+			return unavailable(err)
+		}
+	}
 	return nil
 }
 

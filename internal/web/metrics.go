@@ -210,6 +210,7 @@ type countingMailer struct {
 
 var _ auth.Mailer = countingMailer{}
 
+// Send hands the message to the wrapped mailer and counts the result.
 func (c countingMailer) Send(ctx context.Context, to, template string, data map[string]any) error {
 	err := c.next.Send(ctx, to, template, data)
 	result := "sent"
