@@ -125,7 +125,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.CodeMaxAttempts = cfg.CodeMaxAttempts
 	scfg.ResetURL = cfg.ResetURL
 	scfg.PasswordMinLength = cfg.PasswordMinLen
-	secret := sha256.Sum256(append([]byte("authgate/secret/v1:"), keys.material...))
+	material := keys.material
+	if cfg.CodeSecret != "" {
+		material = []byte(cfg.CodeSecret) // independent of the signing key: rotation keeps codes
+	}
+	secret := sha256.Sum256(append([]byte("authgate/secret/v1:"), material...))
 	a.Metrics.WatchHasher(hasher.InFlight, hasher.Queued)
 	svc, err := auth.NewService(auth.Deps{
 		Store: db, Tokens: tm, Hasher: hasher, Mailer: a.Metrics.Mailer(mailer), Logger: log, Now: o.Now,

@@ -38,6 +38,7 @@ type Config struct {
 	SigningKeySource string // which variable the key came from, for messages
 	SigningKeyFile   string
 	SigningKeyID     string
+	CodeSecret       string
 	VerifyingKey     string
 	VerifyingKeyFile string
 	ExtraVerifyKeys  []string // files of old public keys (or secrets) that still verify
@@ -108,6 +109,7 @@ func settings() []setting {
 		{"AUTHGATE_ALGORITHM", "algorithm", "HS256", "SimpleJWT ALGORITHM: HS256/384/512, RS256/384/512, PS256, ES256/384/512, EdDSA", str(func(c *Config) *string { return &c.Algorithm })},
 		{"AUTHGATE_SIGNING_KEY", "signing-key", "", "HMAC secret or PEM private key (else SIMPLE_JWT_SIGNING_KEY, else SECRET_KEY)", str(func(c *Config) *string { return &c.SigningKey })},
 		{"AUTHGATE_SIGNING_KEY_FILE", "signing-key-file", "", "file holding the signing key", str(func(c *Config) *string { return &c.SigningKeyFile })},
+		{"AUTHGATE_CODE_SECRET", "code-secret", "", "keys the hashes of e-mailed codes, recovery codes and reset links at rest (default: derived from the signing key; set it, 32+ bytes, so that rotating the signing key keeps them)", str(func(c *Config) *string { return &c.CodeSecret })},
 		{"AUTHGATE_SIGNING_KEY_ID", "signing-key-id", "", "kid of the signing key (default: derived)", str(func(c *Config) *string { return &c.SigningKeyID })},
 		{"AUTHGATE_VERIFYING_KEY", "verifying-key", "", "SimpleJWT VERIFYING_KEY: PEM public key (asymmetric algorithms)", str(func(c *Config) *string { return &c.VerifyingKey })},
 		{"AUTHGATE_VERIFYING_KEY_FILE", "verifying-key-file", "", "file holding the verifying key", str(func(c *Config) *string { return &c.VerifyingKeyFile })},
@@ -214,6 +216,9 @@ func (c *Config) validate() error {
 	}
 	if c.CodeTTL <= 0 {
 		errs = append(errs, errors.New("AUTHGATE_TWO_FACTOR_CODE_TTL must be positive"))
+	}
+	if c.CodeSecret != "" && len(c.CodeSecret) < 32 {
+		errs = append(errs, fmt.Errorf("AUTHGATE_CODE_SECRET is %d bytes; it needs at least 32", len(c.CodeSecret)))
 	}
 	for _, o := range c.CORSAllowedOrigins {
 		if o != "*" && !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
