@@ -4,6 +4,7 @@ package admin
 
 import (
 	"crypto/rand"
+	"github.com/authgate/authgate/internal/clientip"
 	"html/template"
 	"io"
 	"log/slog"
@@ -53,7 +54,7 @@ type panel struct {
 	secure  bool
 	lim     throttle.Limiter
 	rate    throttle.Rate
-	proxies []netip.Prefix
+	proxies clientip.Proxies
 	rand    io.Reader
 	pages   map[string]*template.Template
 	static  staticFiles

@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -12,45 +10,8 @@ import (
 	"github.com/authgate/authgate/internal/throttle"
 )
 
-// clientIP is the peer address, or the nearest untrusted address in X-Forwarded-For when the peer
-// is a configured proxy (the header is never believed from anyone else).
-func (h *handler) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	peer = peer.Unmap()
-	if !h.trusted(peer) {
-		return peer.String()
-	}
-	xff := r.Header.Values("X-Forwarded-For")
-	hops := strings.Split(strings.Join(xff, ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		a = a.Unmap()
-		if !h.trusted(a) {
-			return a.String()
-		}
-		peer = a
-	}
-	return peer.String()
-}
-
-func (h *handler) trusted(a netip.Addr) bool {
-	for _, p := range h.proxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+// clientIP is the client's address (X-Forwarded-For only from trusted proxies).
+func (h *handler) clientIP(r *http.Request) string { return h.proxies.Of(r) }
 
 func (h *handler) client(r *http.Request) auth.Client {
 	return auth.Client{IP: h.clientIP(r), UserAgent: cleanUserAgent(r.UserAgent())}
@@ -119,11 +80,4 @@ func (h *handler) throttle(w http.ResponseWriter, r *http.Request, kind string, 
 
 func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
-func (h *handler) trustedPeer(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && h.trusted(a.Unmap())
-}
+func (h *handler) trustedPeer(r *http.Request) bool { return h.proxies.PeerTrusted(r) }

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"github.com/authgate/authgate/internal/clientip"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -61,7 +62,7 @@ type handler struct {
 	metrics *Metrics
 	schemes []string
 	cors    *cors
-	proxies []netip.Prefix
+	proxies clientip.Proxies
 	cookie  CookieConfig
 	version string
 	now     func() time.Time
