@@ -29,6 +29,10 @@ func redactURL(raw string) string {
 		prefix, rest = "", s
 	}
 	at := strings.LastIndex(rest, "@")
+	if at < 0 && ok { // "user:pass@://…": the credentials stand before the "://"
+		prefix, rest = "", s
+		at = strings.LastIndex(rest, "@")
+	}
 	if at < 0 {
 		return s
 	}
