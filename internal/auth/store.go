@@ -59,6 +59,11 @@ type TokenStore interface {
 	// issued), blacklists old with ReasonRotated, and records next. The unique blacklist row
 	// decides races: when old is already blacklisted it returns ErrBlacklisted and writes nothing.
 	Rotate(ctx context.Context, old, next OutstandingToken, at time.Time) error
+	// RotateRecorded is Rotate for a token believed recorded, without reading it first (the hot
+	// path): it blacklists oldJTI with ReasonRotated and records next in oldJTI's family with
+	// oldJTI as parent. ErrBlacklisted when oldJTI already was, ErrNotFound when it is not
+	// recorded; both write nothing.
+	RotateRecorded(ctx context.Context, oldJTI string, next OutstandingToken, at time.Time) error
 	// Blacklist records t when absent and blacklists it; ErrBlacklisted when it already was.
 	Blacklist(ctx context.Context, t OutstandingToken, reason string, at time.Time) error
 	// RevokeFamily blacklists every not yet blacklisted token of the family; it returns how many.

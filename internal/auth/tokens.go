@@ -170,10 +170,6 @@ func (s *Service) issuePair(ctx context.Context, u User, c Client) (Pair, error)
 }
 
 func outstanding(raw string, c token.Claims, family, parent string, cl Client, now time.Time) OutstandingToken {
-	created := c.IssuedAt
-	if created.IsZero() {
-		created = now
-	}
 	return OutstandingToken{
 		UserID: c.UserID, JTI: c.JTI, Token: raw, CreatedAt: now.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
 		FamilyID: family, ParentJTI: parent, ClientIP: cl.IP, UserAgent: truncate(cl.UserAgent, 512),
@@ -188,6 +184,9 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 	rc, err := s.tokens.Parse(raw, token.TypeRefresh)
 	if err != nil {
 		return Pair{}, tokenErr(err)
+	}
+	if p, done, err := s.rotateFast(ctx, rc, c); done {
+		return p, err
 	}
 	ot, err := s.store.TokenByJTI(ctx, rc.JTI)
 	known := err == nil
@@ -247,6 +246,36 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 		return Pair{}, err
 	}
 	return Pair{Access: access, Refresh: next}, nil
+}
+
+// rotateFast is the common refresh — rotation with blacklisting, a recorded token, an active
+// user — in one store call, the user read through the user cache. Anything else (a token
+// blacklisted, unknown or of an inactive user, another configuration) is not done here and
+// takes Refresh's full path, which reads the token first and answers in SimpleJWT's order.
+func (s *Service) rotateFast(ctx context.Context, rc token.Claims, c Client) (Pair, bool, error) {
+	if !s.cfg.RotateRefreshTokens || !s.cfg.BlacklistAfterRotation || !validUUID(rc.UserID) {
+		return Pair{}, false, nil
+	}
+	u, err := s.userByID(ctx, rc.UserID)
+	if err != nil || !u.IsActive || rc.IssuedAt.Before(u.TokensValidAfter) {
+		return Pair{}, false, nil
+	}
+	access, _, err := s.tokens.AccessFrom(rc)
+	if err != nil {
+		return Pair{}, true, fmt.Errorf("auth: mint access: %w", err)
+	}
+	next, nc, err := s.tokens.Rotate(rc)
+	if err != nil {
+		return Pair{}, true, fmt.Errorf("auth: mint refresh: %w", err)
+	}
+	err = s.store.RotateRecorded(ctx, rc.JTI, outstanding(next, nc, "", rc.JTI, c, s.now()), s.now().UTC())
+	if errors.Is(err, ErrBlacklisted) || errors.Is(err, ErrNotFound) {
+		return Pair{}, false, nil
+	}
+	if err != nil {
+		return Pair{}, true, err
+	}
+	return Pair{Access: access, Refresh: next}, true, nil
 }
 
 // onReuse handles a blacklisted refresh token presented again. A rotated token replayed after its

@@ -65,9 +65,11 @@ type DB struct {
 	// instead of fighting over the file lock.
 	w *sql.DB
 	// r serves reads: a pool of read-only connections on SQLite, the same pool as w otherwise.
-	r       *sql.DB
-	timeout time.Duration
-	now     func() time.Time
+	r *sql.DB
+	// wstmts and rstmts hold SQLite's prepared statements for w and r (prepare.go).
+	wstmts, rstmts *stmtCache
+	timeout        time.Duration
+	now            func() time.Time
 	// target names the database in errors: the SQLite path or the redacted PostgreSQL URL.
 	target string
 }
@@ -182,6 +184,10 @@ func (db *DB) ping(ctx context.Context) error {
 
 // Close closes every pool. Calls after Close fail with auth.ErrUnavailable.
 func (db *DB) Close() error {
+	if db.wstmts != nil {
+		db.wstmts.close()
+		db.rstmts.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())

@@ -59,6 +59,8 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	db.w.SetConnMaxIdleTime(0)
 	if path == ":memory:" {
 		db.r = db.w
+		db.wstmts = newStmtCache(db.w)
+		db.rstmts = db.wstmts
 		return db, nil
 	}
 
@@ -69,5 +71,6 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	}
 	db.r.SetMaxOpenConns(opts.MaxOpenConns)
 	db.r.SetMaxIdleConns(opts.MaxOpenConns)
+	db.wstmts, db.rstmts = newStmtCache(db.w), newStmtCache(db.r)
 	return db, nil
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -74,12 +75,13 @@ var rotateCases = []suiteCase{
 		db := b.open(t)
 		u := mustUser(t, db, "race@example.com")
 		old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
-		raceRotate(t, []*store.DB{db}, u.ID, old, 50)
+		raceRotate(t, []*store.DB{db}, u.ID, old, 50, rotateFull(old))
 	}},
 	{"rotate/peer token, 50 goroutines, one winner", func(t *testing.T, b backend) {
 		db := b.open(t)
 		u := mustUser(t, db, "peerrace@example.com")
-		raceRotate(t, []*store.DB{db}, u.ID, tok(u.ID, "", t0, time.Hour), 50)
+		peer := tok(u.ID, "", t0, time.Hour)
+		raceRotate(t, []*store.DB{db}, u.ID, peer, 50, rotateFull(peer))
 	}},
 	{"rotate/separate handles, one winner", func(t *testing.T, b backend) {
 		url := b.url(t)
@@ -89,13 +91,137 @@ var rotateCases = []suiteCase{
 		}
 		u := mustUser(t, dbs[0], "procs@example.com")
 		old := mustRecord(t, dbs[0], tok(u.ID, "", t0, time.Hour))
-		raceRotate(t, dbs, u.ID, old, 40)
+		raceRotate(t, dbs, u.ID, old, 40, rotateFull(old))
 	}},
+	{"rotate recorded/once, then blacklisted; unknown", func(t *testing.T, b backend) {
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "rr@example.com")
+		old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+		next := tok(u.ID, "ignored", t0.Add(time.Minute), time.Hour)
+		next.ParentJTI, next.ClientIP, next.UserAgent = "ignored", "198.51.100.9", "app/2"
+		at := t0.Add(time.Minute)
+		wantNoErr(t, "RotateRecorded", db.RotateRecorded(ctx, old.JTI, next, at))
+		g := mustToken(t, db, old.JTI)
+		if !g.Blacklisted || g.Reason != auth.ReasonRotated {
+			t.Errorf("old after RotateRecorded: %+v", g)
+		}
+		sameTime(t, "old BlacklistedAt", g.BlacklistedAt, at)
+		n := mustToken(t, db, next.JTI)
+		if n.Blacklisted || n.FamilyID != old.JTI || n.ParentJTI != old.JTI || n.UserID != u.ID ||
+			n.Token != next.Token || n.ClientIP != "198.51.100.9" || n.UserAgent != "app/2" {
+			t.Errorf("next after RotateRecorded: %+v, want family and parent %s", n, old.JTI)
+		}
+		sameTime(t, "next ExpiresAt", n.ExpiresAt, next.ExpiresAt)
+		third := tok(u.ID, "", t0.Add(2*time.Minute), time.Hour)
+		wantNoErr(t, "RotateRecorded the next token", db.RotateRecorded(ctx, next.JTI, third, at))
+		if g := mustToken(t, db, third.JTI); g.FamilyID != old.JTI || g.ParentJTI != next.JTI {
+			t.Errorf("third token: family %s parent %s, want %s and %s", g.FamilyID, g.ParentJTI, old.JTI, next.JTI)
+		}
+
+		again := tok(u.ID, "", t0.Add(2*time.Minute), time.Hour)
+		wantErr(t, "RotateRecorded a rotated token", db.RotateRecorded(ctx, old.JTI, again, at), auth.ErrBlacklisted)
+		unknown := tok(u.ID, "", t0, time.Hour)
+		wantErr(t, "RotateRecorded an unknown token", db.RotateRecorded(ctx, unknown.JTI, again, at), auth.ErrNotFound)
+		_, err := db.TokenByJTI(ctx, again.JTI)
+		wantErr(t, "refused rotations' next token", err, auth.ErrNotFound)
+		if err := db.RotateRecorded(ctx, again.JTI, again, at); err == nil {
+			t.Error("RotateRecorded onto the same jti succeeded")
+		}
+	}},
+	{"rotate recorded/failure writes nothing", func(t *testing.T, b backend) {
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "rratomic@example.com")
+		taken := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+		old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+		clash := tok(u.ID, "", t0, time.Hour)
+		clash.JTI = taken.JTI
+		wantErr(t, "RotateRecorded onto a taken jti", db.RotateRecorded(ctx, old.JTI, clash, t0), auth.ErrConflict)
+		if mustToken(t, db, old.JTI).Blacklisted {
+			t.Error("old was blacklisted although the rotation failed")
+		}
+		wantNoErr(t, "RotateRecorded after the failure", db.RotateRecorded(ctx, old.JTI, tok(u.ID, "", t0, time.Hour), t0))
+	}},
+	{"rotate recorded/50 goroutines, one winner", func(t *testing.T, b backend) {
+		db := b.open(t)
+		u := mustUser(t, db, "rrrace@example.com")
+		old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+		raceRotate(t, []*store.DB{db}, u.ID, old, 50, rotateRecorded(old))
+	}},
+	{"rotate recorded/separate handles, one winner", func(t *testing.T, b backend) {
+		url := b.url(t)
+		var dbs []*store.DB
+		for range 4 {
+			dbs = append(dbs, storetest.Open(t, url, store.Options{MaxOpenConns: 4}))
+		}
+		u := mustUser(t, dbs[0], "rrprocs@example.com")
+		old := mustRecord(t, dbs[0], tok(u.ID, "", t0, time.Hour))
+		raceRotate(t, dbs, u.ID, old, 40, rotateRecorded(old))
+	}},
+	{"rotate recorded/many chains at once", func(t *testing.T, b backend) {
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "chains@example.com")
+		const chains, steps = 24, 15
+		heads := make([]auth.OutstandingToken, chains)
+		for i := range heads {
+			heads[i] = mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+		}
+		errs := make(chan error, chains)
+		var wg sync.WaitGroup
+		for i := range chains {
+			wg.Go(func() {
+				prev := heads[i].JTI
+				for range steps {
+					next := tok(u.ID, "", t0, time.Hour)
+					if err := db.RotateRecorded(ctx, prev, next, t0); err != nil {
+						errs <- err
+						return
+					}
+					prev = next.JTI
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("a chain's rotation failed: %v", err)
+		}
+		all, err := db.ListTokens(ctx, auth.TokenQuery{UserID: u.ID, Limit: 1000})
+		wantNoErr(t, "ListTokens", err)
+		live := map[string]int{}
+		size := map[string]int{}
+		for _, tk := range all {
+			size[tk.FamilyID]++
+			if !tk.Blacklisted {
+				live[tk.FamilyID]++
+			}
+		}
+		for _, h := range heads {
+			if size[h.JTI] != steps+1 || live[h.JTI] != 1 {
+				t.Errorf("family %s: %d tokens, %d live; want %d and 1", h.JTI, size[h.JTI], live[h.JTI], steps+1)
+			}
+		}
+	}},
+}
+
+func rotateFull(old auth.OutstandingToken) func(*store.DB, auth.OutstandingToken) error {
+	return func(db *store.DB, next auth.OutstandingToken) error {
+		return db.Rotate(context.Background(), old, next, t0.Add(time.Minute))
+	}
+}
+
+func rotateRecorded(old auth.OutstandingToken) func(*store.DB, auth.OutstandingToken) error {
+	return func(db *store.DB, next auth.OutstandingToken) error {
+		return db.RotateRecorded(context.Background(), old.JTI, next, t0.Add(time.Minute))
+	}
 }
 
 // raceRotate rotates old from n goroutines spread over dbs and checks that exactly one won,
 // the others saw auth.ErrBlacklisted, and the family gained exactly one token.
-func raceRotate(t *testing.T, dbs []*store.DB, userID string, old auth.OutstandingToken, n int) {
+func raceRotate(t *testing.T, dbs []*store.DB, userID string, old auth.OutstandingToken, n int,
+	rotate func(*store.DB, auth.OutstandingToken) error) {
 	t.Helper()
 	ctx := ctxT(t)
 	errs := make([]error, n)
@@ -105,7 +231,7 @@ func raceRotate(t *testing.T, dbs []*store.DB, userID string, old auth.Outstandi
 		wg.Go(func() {
 			<-start
 			next := tok(userID, old.FamilyID, t0.Add(time.Minute), time.Hour)
-			errs[i] = dbs[i%len(dbs)].Rotate(ctx, old, next, t0.Add(time.Minute))
+			errs[i] = rotate(dbs[i%len(dbs)], next)
 		})
 	}
 	close(start)

@@ -108,6 +108,81 @@ func (db *DB) Rotate(ctx context.Context, old, next auth.OutstandingToken, at ti
 	return wrap("rotate", err)
 }
 
+const (
+	// rotateInsert records the next token in the family of the old one, read by its jti
+	// (the last argument).
+	rotateInsert = `INSERT INTO outstanding_tokens (user_id, jti, token, created_at, expires_at,
+		family_id, parent_jti, client_ip, user_agent)
+		SELECT ?, ?, ?, ?, ?, family_id, jti, ?, ? FROM outstanding_tokens WHERE jti = ?`
+	// rotatePostgres is RotateRecorded in one statement, so one round trip: blacklist the old
+	// token (the unique token_id decides races; a concurrent insert waits for the first to
+	// commit), then record the next token only when this statement's blacklist row went in.
+	// Arguments: old jti, blacklisted_at, reason, then rotateInsert's but the last.
+	rotatePostgres = `WITH old AS (SELECT id, family_id, jti FROM outstanding_tokens WHERE jti = ?),
+		bl AS (INSERT INTO blacklisted_tokens (token_id, blacklisted_at, reason)
+			SELECT id, ?, ? FROM old ON CONFLICT (token_id) DO NOTHING RETURNING token_id)
+		INSERT INTO outstanding_tokens (user_id, jti, token, created_at, expires_at, family_id,
+			parent_jti, client_ip, user_agent)
+		SELECT ?, ?, ?, ?, ?, old.family_id, old.jti, ?, ? FROM old JOIN bl ON bl.token_id = old.id`
+	tokenExists = `SELECT COUNT(*) FROM outstanding_tokens WHERE jti = ?`
+)
+
+// RotateRecorded is Rotate for a token known to be recorded, in the fewest statements, without
+// reading it first: it blacklists oldJTI with auth.ReasonRotated and records next in its family
+// with oldJTI as parent (next.FamilyID and next.ParentJTI are ignored). It returns
+// auth.ErrBlacklisted when oldJTI was blacklisted already and auth.ErrNotFound when it is not
+// recorded; both write nothing.
+func (db *DB) RotateRecorded(ctx context.Context, oldJTI string, next auth.OutstandingToken, at time.Time) error {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	if oldJTI == "" || oldJTI == next.JTI {
+		return errors.New("store: rotate: the old jti is empty or the next token's")
+	}
+	args, err := db.tokenArgs(next)
+	if err != nil {
+		return fmt.Errorf("store: rotate: next token: %w", err)
+	}
+	d := db.dialect
+	ins := append(args[:5:5], args[7], args[8]) // user … expires_at, client_ip, user_agent
+	if d.pg {
+		var n int64
+		for range maxTxAttempts {
+			n, err = db.exec(ctx, db.w, rotatePostgres, append([]any{oldJTI, d.ts(at), auth.ReasonRotated}, ins...)...)
+			if err == nil || classify(err) != kindRetry || ctx.Err() != nil {
+				break
+			}
+		}
+		if err == nil && n == 0 {
+			err = db.notRotated(ctx, db.r, oldJTI)
+		}
+		return wrap("rotate", err)
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		n, err := db.exec(ctx, tx, blacklistJTI, d.ts(at), auth.ReasonRotated, oldJTI)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return db.notRotated(ctx, tx, oldJTI)
+		}
+		return oneRow(db.exec(ctx, tx, rotateInsert, append(ins, oldJTI)...))
+	})
+	return wrap("rotate", err)
+}
+
+// notRotated says why a rotation of jti blacklisted nothing: it was blacklisted already, or
+// it is not recorded.
+func (db *DB) notRotated(ctx context.Context, q querier, jti string) error {
+	n, err := db.count(ctx, q, tokenExists, jti)
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return auth.ErrNotFound
+	}
+	return auth.ErrBlacklisted
+}
+
 // Blacklist records t when absent and blacklists it; auth.ErrBlacklisted when it already was.
 func (db *DB) Blacklist(ctx context.Context, t auth.OutstandingToken, reason string, at time.Time) error {
 	ctx, cancel := db.op(ctx)

@@ -29,6 +29,9 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (db *DB) tryWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.wstmts != nil {
+		db.wstmts.prepareWanted(ctx)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -42,7 +45,7 @@ func (db *DB) tryWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // exec runs a rebound statement and reports how many rows it changed.
 func (db *DB) exec(ctx context.Context, q querier, query string, args ...any) (int64, error) {
-	res, err := q.ExecContext(ctx, db.dialect.rebind(query), args...)
+	res, err := db.statement(ctx, q, query).ExecContext(ctx, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -51,12 +54,12 @@ func (db *DB) exec(ctx context.Context, q querier, query string, args ...any) (i
 
 // queryRow runs a rebound single-row query.
 func (db *DB) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, db.dialect.rebind(query), args...)
+	return db.statement(ctx, q, query).QueryRowContext(ctx, args...)
 }
 
 // selectAll runs a rebound query and collects one value per row with scan.
 func selectAll[T any](ctx context.Context, db *DB, q querier, query string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
-	rows, err := q.QueryContext(ctx, db.dialect.rebind(query), args...)
+	rows, err := db.statement(ctx, q, query).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
