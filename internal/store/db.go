@@ -68,8 +68,10 @@ type DB struct {
 	r *sql.DB
 	// wstmts and rstmts hold SQLite's prepared statements for w and r (prepare.go).
 	wstmts, rstmts *stmtCache
-	timeout        time.Duration
-	now            func() time.Time
+	// batch runs SQLite's rotations in shared transactions (batch.go); nil on PostgreSQL.
+	batch   *batcher
+	timeout time.Duration
+	now     func() time.Time
 	// target names the database in errors: the SQLite path or the redacted PostgreSQL URL.
 	target string
 }
@@ -184,6 +186,9 @@ func (db *DB) ping(ctx context.Context) error {
 
 // Close closes every pool. Calls after Close fail with auth.ErrUnavailable.
 func (db *DB) Close() error {
+	if db.batch != nil {
+		db.batch.close()
+	}
 	if db.wstmts != nil {
 		db.wstmts.close()
 		db.rstmts.close()

@@ -61,6 +61,7 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 		db.r = db.w
 		db.wstmts = newStmtCache(db.w)
 		db.rstmts = db.wstmts
+		db.batch = newBatcher(db)
 		return db, nil
 	}
 
@@ -72,5 +73,6 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	db.r.SetMaxOpenConns(opts.MaxOpenConns)
 	db.r.SetMaxIdleConns(opts.MaxOpenConns)
 	db.wstmts, db.rstmts = newStmtCache(db.w), newStmtCache(db.r)
+	db.batch = newBatcher(db)
 	return db, nil
 }

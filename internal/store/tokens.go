@@ -157,17 +157,8 @@ func (db *DB) RotateRecorded(ctx context.Context, oldJTI string, next auth.Outst
 		}
 		return wrap("rotate", err)
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		n, err := db.exec(ctx, tx, blacklistJTI, d.ts(at), auth.ReasonRotated, oldJTI)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return db.notRotated(ctx, tx, oldJTI)
-		}
-		return oneRow(db.exec(ctx, tx, rotateInsert, append(ins, oldJTI)...))
-	})
-	return wrap("rotate", err)
+	op := &rotateOp{ctx: ctx, oldJTI: oldJTI, args: append(ins, oldJTI), at: d.ts(at), done: make(chan error, 1)}
+	return wrap("rotate", db.batch.rotate(ctx, op))
 }
 
 // notRotated says why a rotation of jti blacklisted nothing: it was blacklisted already, or
