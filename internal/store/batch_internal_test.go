@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -88,5 +89,37 @@ func TestRotateBatch(t *testing.T) {
 	err = db.RotateRecorded(ctx, "b", token("b3"), now)
 	if !errors.Is(err, auth.ErrUnavailable) {
 		t.Errorf("RotateRecorded after Close: %v, want %v", err, auth.ErrUnavailable)
+	}
+}
+
+// TestBackgroundCheckpoints: commits wake the checkpointer, which copies the log back and,
+// once the log is long and no writer is in the way, rewinds it.
+func TestBackgroundCheckpoints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	db, err := Open(ctx, "sqlite://"+path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.walRestart = 200
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	for i := range 300 {
+		u := auth.User{ID: fmt.Sprintf("6f1c2b7a-5d4e-4f3a-9b2c-%012d", i), Email: fmt.Sprintf("c%d@example.com", i),
+			PasswordHash: "x", IsActive: true, DateJoined: now, TokensValidAfter: now}
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for db.restarts.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if db.ckpts.Load() == 0 || db.restarts.Load() == 0 {
+		t.Fatalf("after 300 commits: %d checkpoints, %d rewinds", db.ckpts.Load(), db.restarts.Load())
 	}
 }

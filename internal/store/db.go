@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/authgate/authgate/internal/auth"
@@ -69,9 +70,21 @@ type DB struct {
 	// wstmts and rstmts hold SQLite's prepared statements for w and r (prepare.go).
 	wstmts, rstmts *stmtCache
 	// batch runs SQLite's rotations in shared transactions (batch.go); nil on PostgreSQL.
-	batch   *batcher
-	timeout time.Duration
-	now     func() time.Time
+	batch *batcher
+	// commits counts write transactions, for the SQLite checkpointer (checkpoint.go), which
+	// stops when stopCkpt closes and then closes ckptDone.
+	// ckpt is SQLite's checkpointing connection: no busy timeout, so that a RESTART checkpoint
+	// gives up at once instead of holding writers back while it waits for readers.
+	ckpt *sql.DB
+	// walRestart is walRestartPages but in tests; ckpts and restarts count the checkpoints.
+	walRestart      int
+	ckpts, restarts atomic.Uint64
+	commits         atomic.Uint64
+	ckptWake        chan struct{}
+	stopCkpt        chan struct{}
+	ckptDone        chan struct{}
+	timeout         time.Duration
+	now             func() time.Time
 	// target names the database in errors: the SQLite path or the redacted PostgreSQL URL.
 	target string
 }
@@ -188,6 +201,12 @@ func (db *DB) ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	if db.batch != nil {
 		db.batch.close()
+	}
+	if db.stopCkpt != nil {
+		close(db.stopCkpt)
+		<-db.ckptDone
+		db.stopCkpt = nil
+		_ = db.ckpt.Close()
 	}
 	if db.wstmts != nil {
 		db.wstmts.close()

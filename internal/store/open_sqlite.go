@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -25,9 +26,9 @@ func sqlitePath(rawURL string) (string, error) {
 }
 
 // sqliteDSN builds a modernc.org/sqlite DSN whose pragmas every pooled connection runs on open.
-func sqliteDSN(path string, readOnly bool) string {
+func sqliteDSN(path string, readOnly bool, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10)+")")
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -36,6 +37,8 @@ func sqliteDSN(path string, readOnly bool) string {
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "1")
+	} else {
+		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")")
 	}
 	return path + "?" + q.Encode()
 }
@@ -47,7 +50,7 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 	}
 	db := &DB{dialect: dialectSQLite, timeout: opts.StatementTimeout, now: opts.Now, target: path}
 
-	db.w, err = sql.Open("sqlite", sqliteDSN(path, false))
+	db.w, err = sql.Open("sqlite", sqliteDSN(path, false, sqliteBusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
 	}
@@ -65,14 +68,24 @@ func openSQLite(rawURL string, opts Options) (*DB, error) {
 		return db, nil
 	}
 
-	db.r, err = sql.Open("sqlite", sqliteDSN(path, true))
+	db.r, err = sql.Open("sqlite", sqliteDSN(path, true, sqliteBusyTimeout))
 	if err != nil {
 		_ = db.w.Close()
 		return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
 	}
 	db.r.SetMaxOpenConns(opts.MaxOpenConns)
 	db.r.SetMaxIdleConns(opts.MaxOpenConns)
+	db.ckpt, err = sql.Open("sqlite", sqliteDSN(path, true, 0))
+	if err != nil {
+		_ = db.w.Close()
+		_ = db.r.Close()
+		return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
+	}
+	db.ckpt.SetMaxOpenConns(1)
+	db.walRestart = walRestartPages
 	db.wstmts, db.rstmts = newStmtCache(db.w), newStmtCache(db.r)
 	db.batch = newBatcher(db)
+	db.ckptWake, db.stopCkpt, db.ckptDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go db.checkpointLoop(db.stopCkpt, db.ckptDone)
 	return db, nil
 }

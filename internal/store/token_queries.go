@@ -162,21 +162,6 @@ func (db *DB) FlushExpired(ctx context.Context, before time.Time, batch int) (in
 	return total, nil
 }
 
-// checkpoint copies SQLite's write-ahead log back into the database through a reader
-// connection, outside the write lock. A flush fills the log fast; left alone, SQLite copies it
-// in whichever commit crosses the auto-checkpoint threshold, often a refresh in the serving
-// process, which then pays for the flush's pages. It is an optimisation, not a duty: when it
-// fails (a concurrent checkpoint, a timeout) the auto-checkpoint still runs, so its error is
-// dropped. PostgreSQL needs nothing of the kind.
-func (db *DB) checkpoint(ctx context.Context) {
-	if db.dialect.pg || db.r == db.w {
-		return
-	}
-	ctx, cancel := db.op(ctx)
-	defer cancel()
-	_, _ = db.r.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
-}
-
 // flushChunk deletes up to n expired tokens in one transaction.
 func (db *DB) flushChunk(ctx context.Context, before time.Time, n int) (int, error) {
 	ctx, cancel := db.op(ctx)

@@ -40,7 +40,11 @@ func (db *DB) tryWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.noteCommit()
+	return nil
 }
 
 // exec runs a rebound statement and reports how many rows it changed.
