@@ -49,9 +49,7 @@ func (db *DB) AdminSessionByID(ctx context.Context, id string) (auth.AdminSessio
 func (db *DB) TouchAdminSession(ctx context.Context, id string, at time.Time) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		return oneRow(db.exec(ctx, tx, `UPDATE admin_sessions SET last_seen_at = ? WHERE id = ?`, db.dialect.ts(at), id))
-	})
+	err := oneRow(db.writeOne(ctx, `UPDATE admin_sessions SET last_seen_at = ? WHERE id = ?`, db.dialect.ts(at), id))
 	return wrap("touch admin session", err)
 }
 
@@ -59,9 +57,7 @@ func (db *DB) TouchAdminSession(ctx context.Context, id string, at time.Time) er
 func (db *DB) DeleteAdminSession(ctx context.Context, id string) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		return oneRow(db.exec(ctx, tx, `DELETE FROM admin_sessions WHERE id = ?`, id))
-	})
+	err := oneRow(db.writeOne(ctx, `DELETE FROM admin_sessions WHERE id = ?`, id))
 	return wrap("delete admin session", err)
 }
 

@@ -27,12 +27,9 @@ func (db *DB) RecordEvent(ctx context.Context, e auth.AuditEvent) error {
 	if err != nil {
 		return fmt.Errorf("store: record event: actor: %w", err)
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		_, err := db.exec(ctx, tx, `INSERT INTO audit_events (at, user_id, actor_id, kind, client_ip,
-			user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			db.dialect.ts(e.At), uid, actor, e.Kind, e.ClientIP, e.UserAgent, e.Detail)
-		return err
-	})
+	_, err = db.writeOne(ctx, `INSERT INTO audit_events (at, user_id, actor_id, kind, client_ip,
+		user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		db.dialect.ts(e.At), uid, actor, e.Kind, e.ClientIP, e.UserAgent, e.Detail)
 	return wrap("record event", err)
 }
 

@@ -56,10 +56,7 @@ func (db *DB) RecordOutstanding(ctx context.Context, t auth.OutstandingToken) er
 	if err != nil {
 		return fmt.Errorf("store: record outstanding: %w", err)
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		_, err := db.exec(ctx, tx, insertToken, args...)
-		return err
-	})
+	_, err = db.writeOne(ctx, insertToken, args...)
 	return wrap("record outstanding", err)
 }
 
@@ -145,13 +142,7 @@ func (db *DB) RotateRecorded(ctx context.Context, oldJTI string, next auth.Outst
 	d := db.dialect
 	ins := append(args[:5:5], args[7], args[8]) // user … expires_at, client_ip, user_agent
 	if d.pg {
-		var n int64
-		for range maxTxAttempts {
-			n, err = db.exec(ctx, db.w, rotatePostgres, append([]any{oldJTI, d.ts(at), auth.ReasonRotated}, ins...)...)
-			if err == nil || classify(err) != kindRetry || ctx.Err() != nil {
-				break
-			}
-		}
+		n, err := db.writeOne(ctx, rotatePostgres, append([]any{oldJTI, d.ts(at), auth.ReasonRotated}, ins...)...)
 		if err == nil && n == 0 {
 			err = db.notRotated(ctx, db.r, oldJTI)
 		}

@@ -137,9 +137,7 @@ func (db *DB) SetLastLogin(ctx context.Context, userID string, at time.Time) err
 	if !ok {
 		return fmt.Errorf("store: set last login: %w", auth.ErrNotFound)
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		return oneRow(db.exec(ctx, tx, `UPDATE users SET last_login = ? WHERE id = ?`, db.dialect.ts(at), id))
-	})
+	err := oneRow(db.writeOne(ctx, `UPDATE users SET last_login = ? WHERE id = ?`, db.dialect.ts(at), id))
 	return wrap("set last login", err)
 }
 
