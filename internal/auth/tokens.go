@@ -257,6 +257,9 @@ func (s *Service) rotateFast(ctx context.Context, rc token.Claims, c Client) (Pa
 		return Pair{}, false, nil
 	}
 	u, err := s.userByID(ctx, rc.UserID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Pair{}, true, err // storage is down: fail closed now, not after a second timeout
+	}
 	if err != nil || !u.IsActive || rc.IssuedAt.Before(u.TokensValidAfter) {
 		return Pair{}, false, nil
 	}
