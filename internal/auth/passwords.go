@@ -27,7 +27,7 @@ func (s *Service) ChangePassword(ctx context.Context, u User, oldPw, newPw strin
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: change password: %w", err)
 	}
-	return s.issuePair(ctx, u, c)
+	return s.issuePair(ctx, u, c, nil)
 }
 
 // resetTimeout bounds the background work of one reset request.

@@ -148,14 +148,19 @@ func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 // audit records an event; a failure is logged, never returned: the audit log must not turn a
 // successful security action into a failed one.
 func (s *Service) audit(ctx context.Context, kind, userID, actorID string, c Client, detail string) {
-	e := AuditEvent{At: s.now().UTC(), UserID: userID, ActorID: actorID, Kind: kind,
-		ClientIP: c.IP, UserAgent: truncate(c.UserAgent, 512), Detail: detail}
+	e := s.event(kind, userID, actorID, c, detail)
 	if s.onAudit != nil {
 		s.onAudit(e)
 	}
 	if err := s.store.RecordEvent(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Warn("audit event not recorded", "kind", kind, "user_id", userID, "err", err)
 	}
+}
+
+// event is an audit event happening now.
+func (s *Service) event(kind, userID, actorID string, c Client, detail string) AuditEvent {
+	return AuditEvent{At: s.now().UTC(), UserID: userID, ActorID: actorID, Kind: kind,
+		ClientIP: c.IP, UserAgent: truncate(c.UserAgent, 512), Detail: detail}
 }
 
 // truncate makes s valid UTF-8 without control characters and cuts it to at most n bytes on a

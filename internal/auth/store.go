@@ -53,6 +53,9 @@ type UserQuery struct {
 type TokenStore interface {
 	// RecordOutstanding inserts an issued refresh token; ErrConflict when its jti exists.
 	RecordOutstanding(ctx context.Context, t OutstandingToken) error
+	// RecordLogin is RecordOutstanding and RecordEvent in one transaction: a login's first
+	// refresh token and its audit event; on any error neither is recorded.
+	RecordLogin(ctx context.Context, t OutstandingToken, e AuditEvent) error
 	// TokenByJTI returns the token with its blacklist state, or ErrNotFound.
 	TokenByJTI(ctx context.Context, jti string) (OutstandingToken, error)
 	// Rotate, in one transaction: records old when absent (a token a peer SimpleJWT deployment

@@ -59,11 +59,11 @@ func (s *Service) Login(ctx context.Context, email, pw string, c Client) (LoginR
 		}
 		return LoginResult{Challenge: id}, nil
 	}
-	p, err := s.issuePair(ctx, u, c)
+	ev := s.event("login_ok", u.ID, "", c, "")
+	p, err := s.issuePair(ctx, u, c, &ev)
 	if err != nil {
 		return LoginResult{}, err
 	}
-	s.audit(ctx, "login_ok", u.ID, "", c, "")
 	return LoginResult{Pair: p}, nil
 }
 
@@ -144,8 +144,9 @@ func (s *Service) waitValidAfter(ctx context.Context, u User) error {
 }
 
 // issuePair mints a new family's first refresh token and its access token, recording the refresh
-// token before anyone sees it (fail closed: nothing is handed out that was not recorded).
-func (s *Service) issuePair(ctx context.Context, u User, c Client) (Pair, error) {
+// token before anyone sees it (fail closed: nothing is handed out that was not recorded), with
+// login, when not nil, the audit event of the login it completes, in the same transaction.
+func (s *Service) issuePair(ctx context.Context, u User, c Client, login *AuditEvent) (Pair, error) {
 	if err := s.waitValidAfter(ctx, u); err != nil {
 		return Pair{}, err
 	}
@@ -158,8 +159,16 @@ func (s *Service) issuePair(ctx context.Context, u User, c Client) (Pair, error)
 		return Pair{}, fmt.Errorf("auth: mint access: %w", err)
 	}
 	ot := outstanding(refresh, rc, rc.JTI, "", c, s.now())
-	if err := s.store.RecordOutstanding(ctx, ot); err != nil {
+	if login == nil {
+		err = s.store.RecordOutstanding(ctx, ot)
+	} else {
+		err = s.store.RecordLogin(ctx, ot, *login)
+	}
+	if err != nil {
 		return Pair{}, err
+	}
+	if login != nil && s.onAudit != nil {
+		s.onAudit(*login)
 	}
 	if s.cfg.UpdateLastLogin {
 		if err := s.store.SetLastLogin(ctx, u.ID, s.now().UTC()); err != nil {

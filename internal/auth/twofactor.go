@@ -237,12 +237,8 @@ func (s *Service) FinishTwoFactor(ctx context.Context, challenge, code string, c
 	if err != nil {
 		return Pair{}, err
 	}
-	p, err := s.issuePair(ctx, u, c)
-	if err != nil {
-		return Pair{}, err
-	}
-	s.audit(ctx, "login_ok", u.ID, "", c, "two-factor")
-	return p, nil
+	ev := s.event("login_ok", u.ID, "", c, "two-factor")
+	return s.issuePair(ctx, u, c, &ev)
 }
 
 // ResendCode e-mails a fresh code for a live challenge, replacing the previous one, at most

@@ -16,21 +16,31 @@ import (
 func (db *DB) RecordEvent(ctx context.Context, e auth.AuditEvent) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
-	if e.Kind == "" {
-		return errors.New("store: record event: kind is empty")
-	}
-	uid, err := userIDArg(e.UserID, true)
+	args, err := db.eventArgs(e)
 	if err != nil {
 		return fmt.Errorf("store: record event: %w", err)
 	}
+	_, err = db.writeOne(ctx, insertEvent, args...)
+	return wrap("record event", err)
+}
+
+const insertEvent = `INSERT INTO audit_events (at, user_id, actor_id, kind, client_ip, user_agent, detail)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// eventArgs validates e and returns insertEvent's arguments.
+func (db *DB) eventArgs(e auth.AuditEvent) ([]any, error) {
+	if e.Kind == "" {
+		return nil, errors.New("kind is empty")
+	}
+	uid, err := userIDArg(e.UserID, true)
+	if err != nil {
+		return nil, err
+	}
 	actor, err := userIDArg(e.ActorID, true)
 	if err != nil {
-		return fmt.Errorf("store: record event: actor: %w", err)
+		return nil, fmt.Errorf("actor: %w", err)
 	}
-	_, err = db.writeOne(ctx, `INSERT INTO audit_events (at, user_id, actor_id, kind, client_ip,
-		user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		db.dialect.ts(e.At), uid, actor, e.Kind, e.ClientIP, e.UserAgent, e.Detail)
-	return wrap("record event", err)
+	return []any{db.dialect.ts(e.At), uid, actor, e.Kind, e.ClientIP, e.UserAgent, e.Detail}, nil
 }
 
 // ListEvents pages newest first (id descending), with the user's e-mail filled. A UserID that

@@ -9,6 +9,38 @@ import (
 )
 
 var tokenCases = []suiteCase{
+	{"tokens/record login: token and event together, or neither", func(t *testing.T, b backend) {
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "login@example.com")
+		tk := tok(u.ID, "", t0, time.Hour)
+		ev := auth.AuditEvent{At: t0, UserID: u.ID, Kind: "login_ok", ClientIP: "192.0.2.7", UserAgent: "curl/8.5", Detail: "two-factor"}
+		wantNoErr(t, "RecordLogin", db.RecordLogin(ctx, tk, ev))
+		if g := mustToken(t, db, tk.JTI); g.UserID != u.ID || g.FamilyID != tk.JTI || g.Token != tk.Token {
+			t.Errorf("token after RecordLogin: %+v", g)
+		}
+		evs, err := db.ListEvents(ctx, auth.EventQuery{UserID: u.ID})
+		wantNoErr(t, "ListEvents", err)
+		if len(evs) != 1 || evs[0].Kind != "login_ok" || evs[0].Detail != "two-factor" || evs[0].ClientIP != "192.0.2.7" {
+			t.Fatalf("events after RecordLogin: %+v", evs)
+		}
+		sameTime(t, "event At", evs[0].At, t0)
+
+		clash := tok(u.ID, "", t0, time.Hour)
+		clash.JTI = tk.JTI
+		wantErr(t, "RecordLogin of a taken jti", db.RecordLogin(ctx, clash, ev), auth.ErrConflict)
+		if evs, _ := db.ListEvents(ctx, auth.EventQuery{UserID: u.ID}); len(evs) != 1 {
+			t.Errorf("a failed RecordLogin left its event: %d events", len(evs))
+		}
+		ghost := tok("0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "", t0, time.Hour)
+		wantErr(t, "RecordLogin of an unknown user", db.RecordLogin(ctx, ghost, ev), auth.ErrNotFound)
+		if err := db.RecordLogin(ctx, tok(u.ID, "", t0, time.Hour), auth.AuditEvent{At: t0}); err == nil {
+			t.Error("RecordLogin with an event without a kind succeeded")
+		}
+		if evs, _ := db.ListEvents(ctx, auth.EventQuery{UserID: u.ID}); len(evs) != 1 {
+			t.Errorf("failed RecordLogins left events: %d", len(evs))
+		}
+	}},
 	{"tokens/record and read back", func(t *testing.T, b backend) {
 		db := b.open(t)
 		ctx := ctxT(t)
