@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/authgate/authgate/internal/auth"
 )
@@ -35,8 +36,8 @@ const maxBatch = 64
 type rotateOp struct {
 	ctx    context.Context
 	oldJTI string
-	args   []any // rotateInsert's arguments
-	at     any
+	args   []any      // rotateInsert's arguments
+	at     time.Time  // the earliest blacklisted_at (see RotateRecorded)
 	done   chan error // buffered: the batcher never blocks on a caller
 }
 
@@ -125,6 +126,10 @@ func (b *batcher) run(ops []*rotateOp) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), db.timeout)
 	defer cancel()
+	started := db.now()
+	for _, op := range live {
+		op.at = later(op.at, started)
+	}
 	errs := make([]error, len(live))
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		for i, op := range live {
@@ -153,7 +158,7 @@ func (b *batcher) run(ops []*rotateOp) {
 // rotateIn runs one rotation inside tx: blacklist the old token, record the next one in its
 // family. It writes nothing when it returns auth.ErrBlacklisted or auth.ErrNotFound.
 func (db *DB) rotateIn(ctx context.Context, tx *sql.Tx, op *rotateOp) error {
-	n, err := db.exec(ctx, tx, blacklistJTI, op.at, auth.ReasonRotated, op.oldJTI)
+	n, err := db.exec(ctx, tx, blacklistJTI, db.dialect.ts(op.at), auth.ReasonRotated, op.oldJTI)
 	if err != nil {
 		return err
 	}

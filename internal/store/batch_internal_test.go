@@ -45,7 +45,7 @@ func TestRotateBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		return &rotateOp{ctx: ctx, oldJTI: old, args: []any{args[0], args[1], args[2], args[3], args[4], args[7], args[8], old},
-			at: db.dialect.ts(now), done: make(chan error, 1)}
+			at: now, done: make(chan error, 1)}
 	}
 	ops := []*rotateOp{op("a", "a2"), op("b", "taken"), op("a", "a3"), op("nobody", "n2"), op("a2", "a4")}
 	db.batch.run(ops)

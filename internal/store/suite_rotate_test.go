@@ -100,13 +100,17 @@ var rotateCases = []suiteCase{
 		old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
 		next := tok(u.ID, "ignored", t0.Add(time.Minute), time.Hour)
 		next.ParentJTI, next.ClientIP, next.UserAgent = "ignored", "198.51.100.9", "app/2"
+		// blacklisted_at is when the rotation ran, and never before at.
 		at := t0.Add(time.Minute)
+		ran := time.Now().UTC().Truncate(time.Microsecond)
 		wantNoErr(t, "RotateRecorded", db.RotateRecorded(ctx, old.JTI, next, at))
 		g := mustToken(t, db, old.JTI)
 		if !g.Blacklisted || g.Reason != auth.ReasonRotated {
 			t.Errorf("old after RotateRecorded: %+v", g)
 		}
-		sameTime(t, "old BlacklistedAt", g.BlacklistedAt, at)
+		if g.BlacklistedAt.Before(ran) || g.BlacklistedAt.After(time.Now()) {
+			t.Errorf("old BlacklistedAt = %v, want the time the rotation ran (%v or a little later)", g.BlacklistedAt, ran)
+		}
 		n := mustToken(t, db, next.JTI)
 		if n.Blacklisted || n.FamilyID != old.JTI || n.ParentJTI != old.JTI || n.UserID != u.ID ||
 			n.Token != next.Token || n.ClientIP != "198.51.100.9" || n.UserAgent != "app/2" {
@@ -114,10 +118,12 @@ var rotateCases = []suiteCase{
 		}
 		sameTime(t, "next ExpiresAt", n.ExpiresAt, next.ExpiresAt)
 		third := tok(u.ID, "", t0.Add(2*time.Minute), time.Hour)
-		wantNoErr(t, "RotateRecorded the next token", db.RotateRecorded(ctx, next.JTI, third, at))
+		future := time.Now().Add(time.Hour)
+		wantNoErr(t, "RotateRecorded the next token", db.RotateRecorded(ctx, next.JTI, third, future))
 		if g := mustToken(t, db, third.JTI); g.FamilyID != old.JTI || g.ParentJTI != next.JTI {
 			t.Errorf("third token: family %s parent %s, want %s and %s", g.FamilyID, g.ParentJTI, old.JTI, next.JTI)
 		}
+		sameTime(t, "next BlacklistedAt, at in the future", mustToken(t, db, next.JTI).BlacklistedAt, future)
 
 		again := tok(u.ID, "", t0.Add(2*time.Minute), time.Hour)
 		wantErr(t, "RotateRecorded a rotated token", db.RotateRecorded(ctx, old.JTI, again, at), auth.ErrBlacklisted)

@@ -158,6 +158,11 @@ const (
 // with oldJTI as parent (next.FamilyID and next.ParentJTI are ignored). It returns
 // auth.ErrBlacklisted when oldJTI was blacklisted already and auth.ErrNotFound when it is not
 // recorded; both write nothing.
+//
+// blacklisted_at is when the rotation ran by the store's clock, and never before at: a request
+// that presents the old token and started before then was in flight while the rotation was
+// waiting (for a connection, for its batch) — a duplicate, which reuse detection must tell from
+// a replay by comparing its start with blacklisted_at.
 func (db *DB) RotateRecorded(ctx context.Context, oldJTI string, next auth.OutstandingToken, at time.Time) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
@@ -171,14 +176,22 @@ func (db *DB) RotateRecorded(ctx context.Context, oldJTI string, next auth.Outst
 	d := db.dialect
 	ins := append(args[:5:5], args[7], args[8]) // user … expires_at, client_ip, user_agent
 	if d.pg {
-		n, err := db.writeOne(ctx, rotatePostgres, append([]any{oldJTI, d.ts(at), auth.ReasonRotated}, ins...)...)
+		n, err := db.writeOne(ctx, rotatePostgres, append([]any{oldJTI, d.ts(later(at, db.now())), auth.ReasonRotated}, ins...)...)
 		if err == nil && n == 0 {
 			err = db.notRotated(ctx, db.r, oldJTI)
 		}
 		return wrap("rotate", err)
 	}
-	op := &rotateOp{ctx: ctx, oldJTI: oldJTI, args: append(ins, oldJTI), at: d.ts(at), done: make(chan error, 1)}
+	op := &rotateOp{ctx: ctx, oldJTI: oldJTI, args: append(ins, oldJTI), at: at, done: make(chan error, 1)}
 	return wrap("rotate", db.batch.rotate(ctx, op))
+}
+
+// later returns the later of two instants.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // notRotated says why a rotation of jti blacklisted nothing: it was blacklisted already, or
