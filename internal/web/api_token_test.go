@@ -160,6 +160,41 @@ func TestRefresh(t *testing.T) {
 	})
 }
 
+// TestRefreshDuplicateInFlight: a rotated token presented by a request that started before the
+// rotation ran is a duplicate (two tabs refreshing at once), refused without revoking the
+// family; presented by a request that started after it, a replay that revokes the family. The
+// harness clock stands in for a request that was slow to arrive.
+func TestRefreshDuplicateInFlight(t *testing.T) {
+	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
+		e := authtest.Start(t, b)
+		e.CreateUser("a@example.com", pw)
+		r1, _ := e.Login("a@example.com", pw)
+		e.Clock.Advance(30 * time.Second)
+		r := e.Post("/api/token/refresh/", map[string]string{"refresh": r1})
+		if r.Status != 200 {
+			t.Fatalf("refresh: %d %s", r.Status, r.Raw)
+		}
+		r2 := r.Str("refresh")
+		blacklisted := `{"detail":"Token is blacklisted","code":"token_not_valid"}`
+
+		e.Clock.Advance(-10 * time.Second) // this request started before the rotation ran
+		if r := e.Post("/api/token/refresh/", map[string]string{"refresh": r1}); r.Status != 401 || r.Raw != blacklisted {
+			t.Fatalf("duplicate: %d %s", r.Status, r.Raw)
+		}
+		if ot, err := e.App.DB.TokenByJTI(t.Context(), jti(t, r2)); err != nil || ot.Blacklisted {
+			t.Fatalf("a duplicate revoked the family: %+v %v", ot, err)
+		}
+
+		e.Clock.Advance(20 * time.Second) // and this one after: a replay
+		if r := e.Post("/api/token/refresh/", map[string]string{"refresh": r1}); r.Status != 401 || r.Raw != blacklisted {
+			t.Fatalf("replay: %d %s", r.Status, r.Raw)
+		}
+		if ot, err := e.App.DB.TokenByJTI(t.Context(), jti(t, r2)); err != nil || !ot.Blacklisted || ot.Reason != auth.ReasonReuseDetected {
+			t.Fatalf("a replay left the family alive: %+v %v", ot, err)
+		}
+	})
+}
+
 // TestRefreshRace: of 50 concurrent refreshes of one token exactly one wins (DESIGN: the refresh
 // invariant), and the family gains exactly one member.
 func TestRefreshRace(t *testing.T) {
