@@ -131,6 +131,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	secret := sha256.Sum256(append([]byte("authgate/secret/v1:"), material...))
 	a.Metrics.WatchHasher(hasher.InFlight, hasher.Queued)
+	if db.Dialect() == "sqlite" {
+		a.Metrics.WatchWrites(func() (uint64, uint64, uint64, uint64) {
+			s := db.WriteStats()
+			return s.Batches, s.BatchedRotations, s.Checkpoints, s.Rewinds
+		})
+	}
 	svc, err := auth.NewService(auth.Deps{
 		Store: db, Tokens: tm, Hasher: hasher, Mailer: a.Metrics.Mailer(mailer), Logger: log, Now: o.Now,
 		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(),

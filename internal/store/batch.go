@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authgate/authgate/internal/auth"
@@ -47,6 +48,8 @@ type batcher struct {
 	quit   chan struct{}
 	exited chan struct{}
 	once   sync.Once
+	// batches and rotations count the transactions run and the rotations in them.
+	batches, rotations atomic.Uint64
 }
 
 func newBatcher(db *DB) *batcher {
@@ -126,6 +129,8 @@ func (b *batcher) run(ops []*rotateOp) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), db.timeout)
 	defer cancel()
+	b.batches.Add(1)
+	b.rotations.Add(uint64(len(live)))
 	started := db.now()
 	for _, op := range live {
 		op.at = later(op.at, started)

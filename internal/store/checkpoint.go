@@ -35,6 +35,22 @@ const (
 	walBackstopPages  = 16000 // about 64 MiB
 )
 
+// WriteStats are counters of SQLite's write path, for metrics: rotations run in group commits
+// (batch.go) and checkpoints run in the background (this file). Zero on PostgreSQL.
+type WriteStats struct {
+	Batches, BatchedRotations uint64 // group commits, and the rotations they ran
+	Checkpoints, Rewinds      uint64 // background checkpoints, and those that rewound the log
+}
+
+// WriteStats reports the write path's counters.
+func (db *DB) WriteStats() WriteStats {
+	s := WriteStats{Checkpoints: db.ckpts.Load(), Rewinds: db.restarts.Load()}
+	if db.batch != nil {
+		s.Batches, s.BatchedRotations = db.batch.batches.Load(), db.batch.rotations.Load()
+	}
+	return s
+}
+
 // noteCommit counts a commit and wakes the checkpointer every checkpointCommits commits.
 func (db *DB) noteCommit() {
 	if db.ckptWake == nil {

@@ -221,6 +221,23 @@ func (c countingMailer) Send(ctx context.Context, to, template string, data map[
 	return err
 }
 
+// WatchWrites exports counters of SQLite's write path (store.WriteStats): group commits of
+// refresh rotations and background checkpoints. stats returns batches, the rotations in them,
+// checkpoints and log rewinds so far.
+func (m *Metrics) WatchWrites(stats func() (batches, rotations, checkpoints, rewinds uint64)) {
+	for i, c := range []struct{ name, help string }{
+		{"authgate_db_rotation_batches_total", "SQLite: transactions that ran refresh rotations together (group commit)."},
+		{"authgate_db_batched_rotations_total", "SQLite: refresh rotations run in those transactions."},
+		{"authgate_db_checkpoints_total", "SQLite: write-ahead log checkpoints run in the background."},
+		{"authgate_db_wal_rewinds_total", "SQLite: background checkpoints that rewound the write-ahead log."},
+	} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help}, func() float64 {
+			b, r, ck, rw := stats()
+			return float64([]uint64{b, r, ck, rw}[i])
+		}))
+	}
+}
+
 // WatchHasher exports the password hasher's slots: hashes computing now and calls waiting for
 // a slot (a growing queue means logins arrive faster than they can be checked).
 func (m *Metrics) WatchHasher(inFlight, queued func() int) {
