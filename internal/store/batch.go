@@ -131,14 +131,11 @@ func (b *batcher) run(ops []*rotateOp) {
 	defer cancel()
 	b.batches.Add(1)
 	b.rotations.Add(uint64(len(live)))
-	started := db.now()
-	for _, op := range live {
-		op.at = later(op.at, started)
-	}
 	errs := make([]error, len(live))
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		ran := db.now() // the write lock is held from here to the commit
 		for i, op := range live {
-			errs[i] = db.rotateIn(ctx, tx, op)
+			errs[i] = db.rotateIn(ctx, tx, op, ran)
 			if errs[i] != nil && !errors.Is(errs[i], auth.ErrBlacklisted) && !errors.Is(errs[i], auth.ErrNotFound) {
 				return errs[i]
 			}
@@ -147,7 +144,7 @@ func (b *batcher) run(ops []*rotateOp) {
 	})
 	if err != nil && len(live) > 1 {
 		for _, op := range live {
-			op.done <- db.write(ctx, func(tx *sql.Tx) error { return db.rotateIn(ctx, tx, op) })
+			op.done <- db.write(ctx, func(tx *sql.Tx) error { return db.rotateIn(ctx, tx, op, db.now()) })
 		}
 		return
 	}
@@ -160,10 +157,11 @@ func (b *batcher) run(ops []*rotateOp) {
 	}
 }
 
-// rotateIn runs one rotation inside tx: blacklist the old token, record the next one in its
-// family. It writes nothing when it returns auth.ErrBlacklisted or auth.ErrNotFound.
-func (db *DB) rotateIn(ctx context.Context, tx *sql.Tx, op *rotateOp) error {
-	n, err := db.exec(ctx, tx, blacklistJTI, db.dialect.ts(op.at), auth.ReasonRotated, op.oldJTI)
+// rotateIn runs one rotation inside tx: blacklist the old token, as of ran or op.at whichever
+// is later, and record the next one in its family. It writes nothing when it returns
+// auth.ErrBlacklisted or auth.ErrNotFound.
+func (db *DB) rotateIn(ctx context.Context, tx *sql.Tx, op *rotateOp, ran time.Time) error {
+	n, err := db.exec(ctx, tx, blacklistJTI, db.dialect.ts(later(op.at, ran)), auth.ReasonRotated, op.oldJTI)
 	if err != nil {
 		return err
 	}
