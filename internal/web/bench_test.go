@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -158,13 +159,19 @@ func TestMeAllocationBudget(t *testing.T) {
 	r.RemoteAddr = "127.0.0.1:40000"
 	r.Header.Set("Authorization", "Bearer "+access)
 	w := &sink{h: http.Header{}}
-	allocs := testing.AllocsPerRun(200, func() {
-		w.reset()
-		a.Handler.ServeHTTP(w, r)
-		if w.status != 200 {
-			t.Fatalf("status %d", w.status)
-		}
-	})
+	// AllocsPerRun counts the whole process's allocations: background goroutines (the SQLite
+	// checkpointer after the setup's writes, the runtime) can add a few to one measurement.
+	// The least of three is the request's own.
+	allocs := math.Inf(1)
+	for range 3 {
+		allocs = min(allocs, testing.AllocsPerRun(200, func() {
+			w.reset()
+			a.Handler.ServeHTTP(w, r)
+			if w.status != 200 {
+				t.Fatalf("status %d", w.status)
+			}
+		}))
+	}
 	t.Logf("%.1f allocations per protected request", allocs)
 	if allocs > meAllocBudget+raceAllocs {
 		t.Errorf("%.1f allocations per protected request, budget %d", allocs, meAllocBudget+raceAllocs)
