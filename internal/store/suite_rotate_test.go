@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 	"github.com/authgate/authgate/internal/store/storetest"
 )
 
-var rotateCases = []suiteCase{
+var rotateCases = slices.Concat(raceCases("rotate", rotateFull), raceCases("rotate recorded", rotateRecorded), []suiteCase{
 	{"rotate/once, then blacklisted", func(t *testing.T, b backend) {
 		db := b.open(t)
 		ctx := ctxT(t)
@@ -71,27 +72,11 @@ var rotateCases = []suiteCase{
 		}
 		wantNoErr(t, "Rotate after the failures", db.Rotate(ctx, old, tok(u.ID, old.JTI, t0, time.Hour), t0))
 	}},
-	{"rotate/50 goroutines, one winner", func(t *testing.T, b backend) {
-		db := b.open(t)
-		u := mustUser(t, db, "race@example.com")
-		old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
-		raceRotate(t, []*store.DB{db}, u.ID, old, 50, rotateFull(old))
-	}},
 	{"rotate/peer token, 50 goroutines, one winner", func(t *testing.T, b backend) {
 		db := b.open(t)
 		u := mustUser(t, db, "peerrace@example.com")
 		peer := tok(u.ID, "", t0, time.Hour)
 		raceRotate(t, []*store.DB{db}, u.ID, peer, 50, rotateFull(peer))
-	}},
-	{"rotate/separate handles, one winner", func(t *testing.T, b backend) {
-		url := b.url(t)
-		var dbs []*store.DB
-		for range 4 {
-			dbs = append(dbs, storetest.Open(t, url, store.Options{MaxOpenConns: 4}))
-		}
-		u := mustUser(t, dbs[0], "procs@example.com")
-		old := mustRecord(t, dbs[0], tok(u.ID, "", t0, time.Hour))
-		raceRotate(t, dbs, u.ID, old, 40, rotateFull(old))
 	}},
 	{"rotate recorded/once, then blacklisted; unknown", func(t *testing.T, b backend) {
 		db := b.open(t)
@@ -149,22 +134,6 @@ var rotateCases = []suiteCase{
 		}
 		wantNoErr(t, "RotateRecorded after the failure", db.RotateRecorded(ctx, old.JTI, tok(u.ID, "", t0, time.Hour), t0))
 	}},
-	{"rotate recorded/50 goroutines, one winner", func(t *testing.T, b backend) {
-		db := b.open(t)
-		u := mustUser(t, db, "rrrace@example.com")
-		old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
-		raceRotate(t, []*store.DB{db}, u.ID, old, 50, rotateRecorded(old))
-	}},
-	{"rotate recorded/separate handles, one winner", func(t *testing.T, b backend) {
-		url := b.url(t)
-		var dbs []*store.DB
-		for range 4 {
-			dbs = append(dbs, storetest.Open(t, url, store.Options{MaxOpenConns: 4}))
-		}
-		u := mustUser(t, dbs[0], "rrprocs@example.com")
-		old := mustRecord(t, dbs[0], tok(u.ID, "", t0, time.Hour))
-		raceRotate(t, dbs, u.ID, old, 40, rotateRecorded(old))
-	}},
 	{"rotate recorded/many chains at once", func(t *testing.T, b backend) {
 		db := b.open(t)
 		ctx := ctxT(t)
@@ -210,6 +179,29 @@ var rotateCases = []suiteCase{
 			}
 		}
 	}},
+})
+
+// raceCases are the one-winner cases of a rotation function: many goroutines on one store
+// handle, and on several handles as several instances have.
+func raceCases(name string, rotate func(old auth.OutstandingToken) func(*store.DB, auth.OutstandingToken) error) []suiteCase {
+	return []suiteCase{
+		{name + "/50 goroutines, one winner", func(t *testing.T, b backend) {
+			db := b.open(t)
+			u := mustUser(t, db, "race@example.com")
+			old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+			raceRotate(t, []*store.DB{db}, u.ID, old, 50, rotate(old))
+		}},
+		{name + "/separate handles, one winner", func(t *testing.T, b backend) {
+			url := b.url(t)
+			var dbs []*store.DB
+			for range 4 {
+				dbs = append(dbs, storetest.Open(t, url, store.Options{MaxOpenConns: 4}))
+			}
+			u := mustUser(t, dbs[0], "procs@example.com")
+			old := mustRecord(t, dbs[0], tok(u.ID, "", t0, time.Hour))
+			raceRotate(t, dbs, u.ID, old, 40, rotate(old))
+		}},
+	}
 }
 
 func rotateFull(old auth.OutstandingToken) func(*store.DB, auth.OutstandingToken) error {
