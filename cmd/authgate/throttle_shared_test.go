@@ -4,15 +4,14 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/authgate/authgate/internal/store/storetest"
+	"github.com/authgate/authgate/internal/tcptest"
 )
 
 // testRedisURL is the machine's Redis (see .ci/run).
@@ -85,41 +84,10 @@ func TestScaleOutSharedThrottle(t *testing.T) {
 	}
 }
 
-// hungRedis accepts connections and never answers, like a wedged Redis; it returns its URL,
-// with go-redis timeouts long enough that only authgate's own deadline can end a request.
+// hungRedis is a Redis URL whose server accepts connections and never answers, with go-redis
+// timeouts long enough that only authgate's own deadline can end a request.
 func hungRedis(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return fmt.Sprintf("redis://%s/0?dial_timeout=1m&read_timeout=1m&write_timeout=1m", ln.Addr())
+	return fmt.Sprintf("redis://%s/0?dial_timeout=1m&read_timeout=1m&write_timeout=1m", tcptest.Silent(t))
 }
 
 // TestLimiterDown: a Redis that refuses connections or never answers makes login (and refresh)

@@ -3,55 +3,18 @@ package throttle
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
 	"testing"
 	"time"
-)
 
-// hungServer accepts TCP connections and never answers, like a Redis that
-// is wedged or behind a dropped route. It returns the address.
-func hungServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
+	"github.com/authgate/authgate/internal/tcptest"
+)
 
 // TestRedisHungHonoursDeadline: a server that accepts and never replies must
 // fail the call at the caller's deadline, not after go-redis's own read
 // timeout (set to a minute here so the difference cannot be missed).
 func TestRedisHungHonoursDeadline(t *testing.T) {
 	t.Parallel()
-	c, err := OpenRedis("redis://" + hungServer(t) + "/0?read_timeout=1m&write_timeout=1m&dial_timeout=1m")
+	c, err := OpenRedis("redis://" + tcptest.Silent(t) + "/0?read_timeout=1m&write_timeout=1m&dial_timeout=1m")
 	if err != nil {
 		t.Fatal(err)
 	}
