@@ -135,17 +135,20 @@ type jsonReport struct {
 	Settings  string         `json:"settings,omitempty"`
 	Rounds    int            `json:"rounds"`
 	Scenarios []jsonScenario `json:"scenarios"`
-	Leaks     *struct {
-		GoroutinesBefore float64 `json:"goroutines_before"`
-		GoroutinesAfter  float64 `json:"goroutines_after"`
-		OpenFDsBefore    float64 `json:"open_fds_before"`
-		OpenFDsAfter     float64 `json:"open_fds_after"`
-		DBOpenBefore     float64 `json:"db_open_connections_before"`
-		DBOpenAfter      float64 `json:"db_open_connections_after"`
-		DBInUseAfter     float64 `json:"db_in_use_connections_after"`
-		OK               bool    `json:"ok"`
-	} `json:"leaks,omitempty"`
-	OK bool `json:"ok"`
+	Leaks     *jsonLeaks     `json:"leaks,omitempty"`
+	OK        bool           `json:"ok"`
+}
+
+// jsonLeaks is LeakCheck in the report's JSON.
+type jsonLeaks struct {
+	GoroutinesBefore float64 `json:"goroutines_before"`
+	GoroutinesAfter  float64 `json:"goroutines_after"`
+	OpenFDsBefore    float64 `json:"open_fds_before"`
+	OpenFDsAfter     float64 `json:"open_fds_after"`
+	DBOpenBefore     float64 `json:"db_open_connections_before"`
+	DBOpenAfter      float64 `json:"db_open_connections_after"`
+	DBInUseAfter     float64 `json:"db_in_use_connections_after"`
+	OK               bool    `json:"ok"`
 }
 
 // MarshalJSON writes the report with snake_case names, durations in milliseconds and memory
@@ -174,16 +177,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		j.Scenarios = append(j.Scenarios, js)
 	}
 	if l := r.Leaks; l != nil {
-		j.Leaks = &struct {
-			GoroutinesBefore float64 `json:"goroutines_before"`
-			GoroutinesAfter  float64 `json:"goroutines_after"`
-			OpenFDsBefore    float64 `json:"open_fds_before"`
-			OpenFDsAfter     float64 `json:"open_fds_after"`
-			DBOpenBefore     float64 `json:"db_open_connections_before"`
-			DBOpenAfter      float64 `json:"db_open_connections_after"`
-			DBInUseAfter     float64 `json:"db_in_use_connections_after"`
-			OK               bool    `json:"ok"`
-		}{l.GoroutinesBefore, l.GoroutinesAfter, l.OpenFDsBefore, l.OpenFDsAfter, l.DBOpenBefore, l.DBOpenAfter, l.DBInUseAfter, l.OK}
+		j.Leaks = &jsonLeaks{l.GoroutinesBefore, l.GoroutinesAfter, l.OpenFDsBefore, l.OpenFDsAfter, l.DBOpenBefore, l.DBOpenAfter, l.DBInUseAfter, l.OK}
 	}
 	return json.Marshal(j)
 }
