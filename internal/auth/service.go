@@ -52,7 +52,8 @@ func DefaultConfig() Config {
 	}
 }
 
-// Client describes who is calling, for token rows and the audit log.
+// Client describes who is calling, for token rows and the audit log. UserAgent may be anything
+// a client sent: the service cleans it (truncate) wherever it stores it.
 type Client struct {
 	IP        string
 	UserAgent string

@@ -13,8 +13,10 @@ import (
 // clientIP is the client's address (X-Forwarded-For only from trusted proxies).
 func (h *handler) clientIP(r *http.Request) string { return h.proxies.Of(r) }
 
+// client is who calls, as the service records it; the service makes the User-Agent safe to
+// store (valid UTF-8, no control characters, at most 512 bytes) wherever it keeps one.
 func (h *handler) client(r *http.Request) auth.Client {
-	return auth.Client{IP: h.clientIP(r), UserAgent: cleanUserAgent(r.UserAgent())}
+	return auth.Client{IP: h.clientIP(r), UserAgent: r.UserAgent()}
 }
 
 // bucket is one throttling check: a key under a rate.
