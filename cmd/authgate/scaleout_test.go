@@ -171,13 +171,8 @@ func get(t *testing.T, url, access string) (int, string) {
 	if access != "" {
 		req.Header.Set("Authorization", "Bearer "+access)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, b, _ := send(t, req)
+	return code, b
 }
 
 // pgOpen opens a database/sql handle on a PostgreSQL URL, closed when the test ends.

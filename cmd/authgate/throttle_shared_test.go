@@ -3,7 +3,6 @@ package main_test
 import (
 	"crypto/rand"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -37,13 +36,8 @@ func loginFrom(t *testing.T, s *instance, client, email, password string) (int, 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", client)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header.Get("Retry-After")
+	code, b, h := send(t, req)
+	return code, b, h.Get("Retry-After")
 }
 
 // TestScaleOutSharedThrottle: with Redis, login throttling counts across instances: two tries

@@ -125,13 +125,20 @@ func curl(t *testing.T, url, body string, headers ...string) (int, string) {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	code, b, _ := send(t, req)
+	return code, b
+}
+
+// send does req with the default client and returns the status, the body and the headers.
+func send(t *testing.T, req *http.Request) (int, string, http.Header) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), resp.Header
 }
 
 func fields(t *testing.T, body string) map[string]string {
