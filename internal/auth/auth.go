@@ -21,6 +21,13 @@ type User struct {
 	// TokensValidAfter: access and refresh tokens whose iat is before this instant are refused.
 	// A password change or logout-all moves it forward (whole seconds, since iat is in seconds).
 	TokensValidAfter time.Time
+	// CredentialsGeneration counts the events that void pending challenges and reset tokens: a
+	// password change, a logout everywhere, a deactivation. A challenge keeps the generation it
+	// was issued under (Challenge.Generation), so staleness needs no clock.
+	CredentialsGeneration int64
+	// SecondFactorFailures counts consecutive failed second-factor checks, any challenge, any
+	// door; at Config.MaxFactorFailures the account's codes are refused (SecondFactorLocked).
+	SecondFactorFailures int
 }
 
 // Reasons a refresh token is blacklisted.
@@ -72,6 +79,7 @@ type Challenge struct {
 	LastSentAt time.Time
 	ClientIP   string
 	UserAgent  string
+	Generation int64 // the user's CredentialsGeneration when it was issued
 }
 
 // AuditEvent is one security-relevant event. Detail never holds a secret.
@@ -123,4 +131,7 @@ var (
 	ErrCodeExpired        = errors.New("code has expired")
 	ErrTooManyAttempts    = errors.New("too many attempts")
 	ErrMailFailed         = errors.New("mail could not be delivered")
+	// ErrSecondFactorLocked: the account had too many consecutive failed second-factor checks;
+	// no code is accepted until a password reset or an admin's unlock.
+	ErrSecondFactorLocked = errors.New("second factor locked")
 )

@@ -15,6 +15,7 @@ type Store interface {
 	RecoveryCodeStore
 	AuditStore
 	AdminSessionStore
+	SecondFactorStore
 	// Ping reports whether storage answers; ErrUnavailable when it does not.
 	Ping(ctx context.Context) error
 	Close() error
@@ -30,8 +31,9 @@ type UserStore interface {
 	UpdateUser(ctx context.Context, u User) error
 	// SetPasswordHash replaces the hash alone (re-hash on login: no token is revoked).
 	SetPasswordHash(ctx context.Context, userID, hash string) error
-	// SetPassword replaces the hash, moves tokens_valid_after forward to validAfter and blacklists
-	// every live refresh token of the user with ReasonPassword, in one transaction.
+	// SetPassword replaces the hash, moves tokens_valid_after forward to validAfter, adds one to
+	// the credentials generation and blacklists every live refresh token of the user with
+	// ReasonPassword, in one transaction.
 	SetPassword(ctx context.Context, userID, hash string, at, validAfter time.Time) error
 	SetLastLogin(ctx context.Context, userID string, at time.Time) error
 	HasSuperuser(ctx context.Context) (bool, error)
@@ -72,7 +74,8 @@ type TokenStore interface {
 	// RevokeFamily blacklists every not yet blacklisted token of the family; it returns how many.
 	RevokeFamily(ctx context.Context, familyID, reason string, at time.Time) (int, error)
 	// RevokeUser blacklists every not yet blacklisted token of the user and, in the same
-	// transaction, moves tokens_valid_after forward to validAfter (never backward).
+	// transaction, moves tokens_valid_after forward to validAfter (never backward) and adds one
+	// to the credentials generation.
 	RevokeUser(ctx context.Context, userID, reason string, at, validAfter time.Time) (int, error)
 	// FlushExpired deletes up to batch outstanding tokens that expired before the instant, with
 	// their blacklist rows, in short transactions; it returns how many tokens it deleted.
@@ -142,6 +145,16 @@ type RecoveryCodeStore interface {
 	// UseRecoveryCode marks the unused code with that hash used; ErrNotFound when there is none.
 	UseRecoveryCode(ctx context.Context, userID, hash string, at time.Time) error
 	CountRecoveryCodes(ctx context.Context, userID string) (int, error) // unused ones
+}
+
+// SecondFactorStore keeps each account's count of consecutive failed second-factor checks.
+type SecondFactorStore interface {
+	// SpendSecondFactorCheck counts one second-factor check of the user before it runs, in one
+	// atomic step, unless the user has max consecutive failures or more already: then
+	// ErrSecondFactorLocked, and nothing changes. It returns the count with this check.
+	SpendSecondFactorCheck(ctx context.Context, userID string, max int) (int, error)
+	// ClearSecondFactorFailures sets the user's count back to zero.
+	ClearSecondFactorFailures(ctx context.Context, userID string) error
 }
 
 // AuditStore keeps the audit log.

@@ -274,7 +274,8 @@ func (db *DB) RevokeUser(ctx context.Context, userID, reason string, at, validAf
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		err := oneRow(db.exec(ctx, tx, `UPDATE users SET
-			tokens_valid_after = CASE WHEN tokens_valid_after < ? THEN ? ELSE tokens_valid_after END
+			tokens_valid_after = CASE WHEN tokens_valid_after < ? THEN ? ELSE tokens_valid_after END,
+			credentials_generation = credentials_generation + 1
 			WHERE id = ?`, d.ts(validAfter), d.ts(validAfter), id))
 		if err != nil {
 			return err

@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/internal/auth"
+	"github.com/authgate/authgate/internal/store"
+)
+
+// generation reads the user's credentials generation.
+func generation(t *testing.T, db *store.DB, userID string) int64 {
+	t.Helper()
+	u, err := db.UserByID(ctxT(t), userID)
+	wantNoErr(t, "UserByID", err)
+	return u.CredentialsGeneration
+}
+
+var securityCases = []suiteCase{
+	{"security/credentials generation moves with every revocation", func(t *testing.T, b backend) {
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "gen@example.com")
+		if g := generation(t, db, u.ID); g != 0 {
+			t.Fatalf("a new user's generation is %d", g)
+		}
+		c := challenge(u.ID, "reset", t0)
+		c.Generation = 0
+		wantNoErr(t, "CreateChallenge", db.CreateChallenge(ctx, c, 3))
+		wantNoErr(t, "SetPassword", db.SetPassword(ctx, u.ID, "h2", t0, t0.Add(time.Second)))
+		if g := generation(t, db, u.ID); g != 1 {
+			t.Fatalf("generation after a password change: %d", g)
+		}
+		// Same instant, same tokens_valid_after: the generation moves anyway.
+		_, err := db.RevokeUser(ctx, u.ID, auth.ReasonLogoutAll, t0, t0.Add(time.Second))
+		wantNoErr(t, "RevokeUser", err)
+		if g := generation(t, db, u.ID); g != 2 {
+			t.Fatalf("generation after logout everywhere: %d", g)
+		}
+		// The hash alone (a re-hash at login) and other updates leave it.
+		wantNoErr(t, "SetPasswordHash", db.SetPasswordHash(ctx, u.ID, "h3"))
+		cur, err := db.UserByID(ctx, u.ID)
+		wantNoErr(t, "UserByID", err)
+		cur.IsStaff = true
+		wantNoErr(t, "UpdateUser", db.UpdateUser(ctx, cur))
+		if g := generation(t, db, u.ID); g != 2 {
+			t.Fatalf("generation after a re-hash and an update: %d", g)
+		}
+		c2 := challenge(u.ID, "reset", t0)
+		c2.Generation = 2
+		wantNoErr(t, "CreateChallenge", db.CreateChallenge(ctx, c2, 3))
+		for _, want := range []auth.Challenge{c, c2} {
+			got, err := db.ChallengeByID(ctx, want.ID)
+			wantNoErr(t, "ChallengeByID", err)
+			if got.Generation != want.Generation {
+				t.Errorf("challenge generation %d, want %d", got.Generation, want.Generation)
+			}
+		}
+	}},
+	{"security/second-factor failures: counted before, capped, cleared", func(t *testing.T, b backend) {
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "codes@example.com")
+		for i := 1; i <= 3; i++ {
+			n, err := db.SpendSecondFactorCheck(ctx, u.ID, 3)
+			wantNoErr(t, "SpendSecondFactorCheck", err)
+			if n != i {
+				t.Fatalf("check %d counted as %d", i, n)
+			}
+		}
+		_, err := db.SpendSecondFactorCheck(ctx, u.ID, 3)
+		wantErr(t, "a check past the ceiling", err, auth.ErrSecondFactorLocked)
+		got, err := db.UserByID(ctx, u.ID)
+		wantNoErr(t, "UserByID", err)
+		if got.SecondFactorFailures != 3 {
+			t.Fatalf("count %d after a refused check, want 3", got.SecondFactorFailures)
+		}
+		// A lower ceiling (the setting changed) locks at once; a higher one lets checks through.
+		_, err = db.SpendSecondFactorCheck(ctx, u.ID, 2)
+		wantErr(t, "under a lower ceiling", err, auth.ErrSecondFactorLocked)
+		n, err := db.SpendSecondFactorCheck(ctx, u.ID, 5)
+		wantNoErr(t, "under a higher ceiling", err)
+		if n != 4 {
+			t.Fatalf("count %d, want 4", n)
+		}
+		wantNoErr(t, "ClearSecondFactorFailures", db.ClearSecondFactorFailures(ctx, u.ID))
+		if n, err := db.SpendSecondFactorCheck(ctx, u.ID, 3); err != nil || n != 1 {
+			t.Fatalf("after clearing: %d, %v", n, err)
+		}
+		_, err = db.SpendSecondFactorCheck(ctx, newUUID(), 3)
+		wantErr(t, "unknown user", err, auth.ErrNotFound)
+		wantErr(t, "clear an unknown user", db.ClearSecondFactorFailures(ctx, newUUID()), auth.ErrNotFound)
+		_, err = db.SpendSecondFactorCheck(ctx, "not-a-uuid", 3)
+		wantErr(t, "malformed id", err, auth.ErrNotFound)
+	}},
+	{"security/second-factor failures: parallel checks never pass the ceiling", func(t *testing.T, b backend) {
+		db := b.open(t)
+		ctx := ctxT(t)
+		u := mustUser(t, db, "parallel-codes@example.com")
+		var mu sync.Mutex
+		admitted, locked := 0, 0
+		var wg sync.WaitGroup
+		for range 40 {
+			wg.Go(func() {
+				_, err := db.SpendSecondFactorCheck(ctx, u.ID, 10)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					admitted++
+				case errors.Is(err, auth.ErrSecondFactorLocked):
+					locked++
+				default:
+					t.Errorf("SpendSecondFactorCheck: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if admitted != 10 || locked != 30 {
+			t.Fatalf("%d admitted, %d locked of 40 parallel checks; want 10 and 30", admitted, locked)
+		}
+	}},
+}
