@@ -20,7 +20,8 @@ var ErrUnknownTemplate = errors.New("unknown mail template")
 
 // templateNames are the messages authgate sends (auth.Mailer's documented names).
 func templateNames() []string {
-	return []string{"two_factor_code", "password_reset", "two_factor_changed", "password_changed"}
+	return []string{"two_factor_code", "password_reset", "two_factor_changed", "password_changed",
+		"recovery_codes_regenerated", "second_factor_locked"}
 }
 
 // rendered is one message's content before MIME encoding.

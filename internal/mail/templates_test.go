@@ -31,6 +31,9 @@ func TestGolden(t *testing.T) {
 		{"two_factor_changed_on", "two_factor_changed", map[string]any{"enabled": true, "email": "ada@example.com"}},
 		{"two_factor_changed_off", "two_factor_changed", map[string]any{"enabled": false, "email": "ada@example.com"}},
 		{"password_changed", "password_changed", map[string]any{"email": "ada@example.com"}},
+		{"two_factor_code_recovery_codes", "two_factor_code", map[string]any{"code": "482913", "minutes": 10, "email": "ada@example.com", "purpose": "recovery_codes"}},
+		{"recovery_codes_regenerated", "recovery_codes_regenerated", map[string]any{"email": "ada@example.com"}},
+		{"second_factor_locked", "second_factor_locked", map[string]any{"email": "ada@example.com", "failures": 100}},
 	}
 	set, err := loadTemplates("")
 	if err != nil {
@@ -127,6 +130,7 @@ func TestRenderErrors(t *testing.T) {
 		{"two_factor_code", nil, "two_factor_code.txt"},
 		{"two_factor_changed", map[string]any{"email": "a@example.com"}, `"enabled"`},
 		{"password_reset", map[string]any{"link": "", "minutes": 1, "email": "a@example.com"}, `"token"`},
+		{"second_factor_locked", map[string]any{"email": "a@example.com"}, `"failures"`},
 	}
 	for _, tt := range tests {
 		_, err := set.render(tt.template, tt.data)
