@@ -17,6 +17,9 @@ type userData struct {
 	CanEdit     bool // may change the active and two-factor flags
 	CanPromote  bool // may change the staff and superuser flags (superusers only)
 	CanPassword bool
+	// CodesLocked: too many failed second-factor checks in a row; Failures counts them.
+	CodesLocked bool
+	Failures    int
 	Error       string
 	Sessions    []auth.Session
 	Tokens      []tokenRow
@@ -62,6 +65,7 @@ func (p *panel) userDetails(ctx context.Context, s *staffSession, u auth.User) (
 	d := userData{
 		User: u, Self: u.ID == s.user.ID, CanEdit: s.user.IsSuperuser || !u.IsSuperuser,
 		CanPromote: s.user.IsSuperuser, CanPassword: s.user.IsSuperuser,
+		CodesLocked: p.svc.SecondFactorLocked(u), Failures: u.SecondFactorFailures,
 	}
 	if u.TokensValidAfter.After(time.Unix(0, 0)) {
 		d.ValidAfter = u.TokensValidAfter

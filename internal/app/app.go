@@ -123,8 +123,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
 	scfg.CodeMaxAttempts = cfg.CodeMaxAttempts
+	scfg.ResendInterval = cfg.ResendInterval
+	scfg.MaxResends = cfg.MaxResends
+	scfg.MaxLiveChallenges = cfg.MaxLive
+	scfg.MaxFactorFailures = cfg.MaxCodeFailures
 	scfg.ResetURL = cfg.ResetURL
+	scfg.ResetTTL = cfg.ResetTTL
 	scfg.PasswordMinLength = cfg.PasswordMinLen
+	if scfg.PasswordChecks, err = throttle.ParseRate(cfg.ThrottleLoginAccount); err != nil {
+		return nil, fmt.Errorf("AUTHGATE_THROTTLE_LOGIN_ACCOUNT: %w", err)
+	}
+	limiter, err := a.limiter(cfg, o.Now)
+	if err != nil {
+		return nil, err
+	}
 	material := keys.material
 	if cfg.CodeSecret != "" {
 		material = []byte(cfg.CodeSecret) // independent of the signing key: rotation keeps codes
@@ -139,7 +151,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	svc, err := auth.NewService(auth.Deps{
 		Store: db, Tokens: tm, Hasher: hasher, Mailer: a.Metrics.Mailer(mailer), Logger: log, Now: o.Now,
-		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(),
+		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(), Limiter: limiter,
 	}, scfg)
 	if err != nil {
 		return nil, err
@@ -155,10 +167,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.closers = append(a.closers, n.Close)
 	}
 
-	limiter, err := a.limiter(cfg, o.Now)
-	if err != nil {
-		return nil, err
-	}
 	rates, err := parseRates(cfg)
 	if err != nil {
 		return nil, err
@@ -191,7 +199,9 @@ func (a *App) auditHook() func(auth.AuditEvent) {
 	}
 }
 
-func (a *App) limiter(cfg config.Config, now func() time.Time) (throttle.Limiter, error) {
+// limiter is the throttling store of the API, the admin panel and the Service's budget of failed
+// password checks: in memory, or in Redis and shared by every instance.
+func (a *App) limiter(cfg config.Config, now func() time.Time) (auth.Limiter, error) {
 	if cfg.RedisURL == "" {
 		return throttle.NewMemory(now, 100000), nil
 	}
@@ -210,7 +220,6 @@ func parseRates(cfg config.Config) (web.Rates, error) {
 		dst    *throttle.Rate
 	}{
 		{"AUTHGATE_THROTTLE_LOGIN", cfg.ThrottleLogin, &r.Login},
-		{"AUTHGATE_THROTTLE_LOGIN_ACCOUNT", cfg.ThrottleLoginAccount, &r.LoginAccount},
 		{"AUTHGATE_THROTTLE_REFRESH", cfg.ThrottleRefresh, &r.Refresh},
 		{"AUTHGATE_THROTTLE_CODE", cfg.ThrottleCode, &r.Code},
 		{"AUTHGATE_THROTTLE_RESET", cfg.ThrottleReset, &r.Reset},

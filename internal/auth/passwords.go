@@ -66,7 +66,7 @@ func (s *Service) sendPasswordReset(ctx context.Context, u User, c Client) {
 	now := s.now().UTC()
 	ch := Challenge{ID: id, UserID: u.ID, Purpose: PurposeReset, CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.ResetTTL), SentCount: 1, LastSentAt: now, ClientIP: c.IP,
-		UserAgent: truncate(c.UserAgent, 512)}
+		UserAgent: truncate(c.UserAgent, 512), Generation: u.CredentialsGeneration}
 	if err := s.store.CreateChallenge(ctx, ch, s.cfg.MaxLiveChallenges); err != nil {
 		reason := "too many live reset tokens"
 		if !errors.Is(err, ErrThrottled) {
@@ -95,8 +95,9 @@ func (s *Service) sendPasswordReset(ctx context.Context, u User, c Client) {
 }
 
 // ConfirmPasswordReset is POST /api/password/reset/confirm/: a live, unused reset token sets a
-// new password and revokes every token of the user. A token requested before the user's last
-// password change or logout everywhere is void, as Django's are.
+// new password and revokes every token of the user, and unlocks the account's codes after too
+// many failed checks. A token requested before the user's last password change or logout
+// everywhere is void, as Django's are, however close in time (stale).
 func (s *Service) ConfirmPasswordReset(ctx context.Context, opaque, newPw string, c Client) error {
 	invalid := fieldError("token", "Invalid or expired token.")
 	if !validOpaque(opaque) {
@@ -131,7 +132,11 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, opaque, newPw string
 		}
 		return fmt.Errorf("auth: confirm reset: %w", err)
 	}
-	return s.SetPassword(ctx, u, newPw, "", c, true)
+	if err := s.SetPassword(ctx, u, newPw, "", c, true); err != nil {
+		return err
+	}
+	s.unlockAfterReset(ctx, u, c)
+	return nil
 }
 
 // Sessions lists the caller's live logins.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/authgate/authgate/internal/password"
+	"github.com/authgate/authgate/internal/throttle"
 	"github.com/authgate/authgate/internal/token"
 )
 
@@ -30,8 +31,16 @@ type Config struct {
 	MaxResends        int           // sends per challenge after the first
 	ResetTTL          time.Duration // password reset token lifetime
 	ResetURL          string        // optional link template for reset mails; "{token}" is replaced
+	// MaxFactorFailures is the ceiling of consecutive failed second-factor checks of an account,
+	// any challenge and any door, after which its codes are refused until a password reset or an
+	// admin's unlock (NIST SP 800-63B §5.2.2); 0 means no ceiling.
+	MaxFactorFailures int
 
 	PasswordMinLength int
+	// PasswordChecks is the budget of failed password checks per account, whatever the door
+	// (login, password change, two-factor switch, admin login, account changes) and the client
+	// address; it needs Deps.Limiter. An off rate spends nothing.
+	PasswordChecks throttle.Rate
 }
 
 // DefaultConfig is the tutorial's SimpleJWT settings plus authgate's safe defaults.
@@ -48,7 +57,9 @@ func DefaultConfig() Config {
 		ResendInterval:         30 * time.Second,
 		MaxResends:             3,
 		ResetTTL:               30 * time.Minute,
+		MaxFactorFailures:      100,
 		PasswordMinLength:      8,
+		PasswordChecks:         throttle.Rate{N: 100, Per: time.Hour},
 	}
 }
 
@@ -83,6 +94,7 @@ type Service struct {
 	secret  []byte // keys the HMAC of codes and opaque ids at rest
 	users   *userCache
 	onAudit func(AuditEvent)
+	lim     Limiter
 }
 
 // Deps are the Service's collaborators.
@@ -101,6 +113,9 @@ type Deps struct {
 	UserCacheTTL time.Duration
 	// OnAudit, when set, sees every audit event (metrics and structured logs).
 	OnAudit func(AuditEvent)
+	// Limiter keeps the budget of failed password checks (Config.PasswordChecks); shared by every
+	// instance when it is Redis. Nil: no budget.
+	Limiter Limiter
 }
 
 // NewService checks the dependencies and returns a Service.
@@ -128,7 +143,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store: d.Store, tokens: d.Tokens, hasher: d.Hasher, mailer: d.Mailer, log: d.Logger,
-		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit,
+		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit, lim: d.Limiter,
 		users: newUserCache(d.UserCacheTTL, 10000, d.Now),
 	}
 	return s, nil

@@ -186,7 +186,8 @@ type AdminSessionStore interface {
 }
 
 // Mailer delivers a message rendered from a named template ("two_factor_code", "password_reset",
-// "two_factor_changed", "password_changed") to one address.
+// "two_factor_changed", "password_changed", "recovery_codes_regenerated", "second_factor_locked")
+// to one address.
 type Mailer interface {
 	Send(ctx context.Context, to, template string, data map[string]any) error
 }

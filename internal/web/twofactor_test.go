@@ -293,11 +293,13 @@ func TestRecoveryCodes(t *testing.T) {
 			t.Errorf("%d recovery codes audited as used, want 3", got)
 		}
 
-		// New codes replace the old ones, unused ones included.
-		r = e.Post("/api/2fa/recovery-codes/", nil, authtest.Bearer(access)...)
+		// New codes (the password proves it is the owner) replace the old ones, unused ones
+		// included, and the owner is told.
+		r = e.Post("/api/2fa/recovery-codes/", map[string]string{"password": pw}, authtest.Bearer(access)...)
 		if r.Status != 200 || r.JSON["enabled"] != true {
 			t.Fatalf("regenerate: %d %s", r.Status, r.Raw)
 		}
+		nextMail(t, e, "a@example.com", subjectRecovery)
 		var fresh []string
 		for _, c := range r.JSON["recovery_codes"].([]any) {
 			fresh = append(fresh, c.(string))
@@ -404,10 +406,11 @@ func TestTwoFactorModes(t *testing.T) {
 			wantBody(t, "status", e.Do(http.MethodGet, "/api/2fa/", nil, authtest.Bearer(access)...),
 				200, `{"enabled":true,"mode":"required","recovery_codes_remaining":0}`)
 			// Recovery codes are for whoever needs a code, whatever their own switch says.
-			r := e.Post("/api/2fa/recovery-codes/", nil, authtest.Bearer(access)...)
+			r := e.Post("/api/2fa/recovery-codes/", map[string]string{"password": pw}, authtest.Bearer(access)...)
 			if r.Status != 200 {
 				t.Fatalf("recovery codes: %d %s", r.Status, r.Raw)
 			}
+			nextMail(t, e, "a@example.com", subjectRecovery)
 			ch = loginChallenge(t, e, "a@example.com", pw)
 			mailedCode(t, e, "a@example.com")
 			wantTokens(t, e, "recovery code", finish(e, ch, r.JSON["recovery_codes"].([]any)[0].(string)), u.ID)
