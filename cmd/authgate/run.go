@@ -98,8 +98,10 @@ func cliLogger(e env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
+// openApp opens the application for a command that neither signs tokens nor sends mail, so the
+// warnings meant for serve (development key, console mail) are not printed.
 func openApp(ctx context.Context, cfg config.Config, e env) (*app.App, error) {
-	return app.Open(ctx, cfg, cliLogger(e), app.Options{GenerateKey: true})
+	return app.Open(ctx, cfg, cliLogger(e), app.Options{GenerateKey: true, Offline: true})
 }
 
 func cmdVersion(_ context.Context, e env, _ []string) error {

@@ -50,6 +50,11 @@ type Options struct {
 	GenerateKey bool
 	// MailTLS, when set, is the TLS configuration for SMTP (tests trust their server's cert).
 	MailTLS *tls.Config
+	// Offline is for commands that neither sign tokens nor send mail (migrate, the user and
+	// maintenance commands): the warnings meant for serve — a generated development key, the
+	// console mail sender — stay silent, and no mailer is opened (anything that would mail gets
+	// ErrMailFailed). Keys are still read and checked.
+	Offline bool
 }
 
 // Open builds the App. Storage is reached (with retries) and migrated unless NoMigrate.
@@ -80,7 +85,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		}
 	}
 
-	keys, err := loadKeys(cfg, log, o.GenerateKey)
+	keyLog := log
+	if o.Offline {
+		keyLog = slog.New(slog.DiscardHandler)
+	}
+	keys, err := loadKeys(cfg, keyLog, o.GenerateKey)
 	if err != nil {
 		return nil, err
 	}
@@ -106,14 +115,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, fmt.Errorf("password hasher: %w", err)
 	}
 
-	mopts := mail.Options{From: cfg.EmailFrom, TemplateDir: cfg.EmailTemplateDir, Logger: log, Now: o.Now}
-	mopts.TLSConfig = o.MailTLS
-	mailer, err := mail.Open(cfg.EmailURL, mopts)
-	if err != nil {
-		return nil, fmt.Errorf("AUTHGATE_EMAIL_URL: %w", err)
-	}
-
 	a.Metrics = web.NewMetrics(Version, db.Stats)
+	var mailer auth.Mailer
+	if !o.Offline {
+		mopts := mail.Options{From: cfg.EmailFrom, TemplateDir: cfg.EmailTemplateDir, Logger: log, Now: o.Now}
+		mopts.TLSConfig = o.MailTLS
+		m, err := mail.Open(cfg.EmailURL, mopts)
+		if err != nil {
+			return nil, fmt.Errorf("AUTHGATE_EMAIL_URL: %w", err)
+		}
+		mailer = a.Metrics.Mailer(m)
+	}
 	scfg := auth.DefaultConfig()
 	scfg.RotateRefreshTokens = cfg.RotateRefreshTokens
 	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
@@ -150,7 +162,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		})
 	}
 	svc, err := auth.NewService(auth.Deps{
-		Store: db, Tokens: tm, Hasher: hasher, Mailer: a.Metrics.Mailer(mailer), Logger: log, Now: o.Now,
+		Store: db, Tokens: tm, Hasher: hasher, Mailer: mailer, Logger: log, Now: o.Now,
 		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(), Limiter: limiter,
 	}, scfg)
 	if err != nil {
