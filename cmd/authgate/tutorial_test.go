@@ -259,6 +259,12 @@ func TestCommands(t *testing.T) {
 	if _, errOut, code := cli(t, append(env, "AUTHGATE_ACCESS_TOKEN_LIFETIME=soon"), "", "migrate"); code == 0 || !strings.Contains(errOut, "AUTHGATE_ACCESS_TOKEN_LIFETIME") {
 		t.Fatalf("bad duration: %d %s", code, errOut)
 	}
+	// A misspelt setting is not ignored in silence (issue #13); the tools' own variables are fine.
+	_, errOut, code := cli(t, append(env, "AUTHGATE_ACESS_TOKEN_LIFETIME=1h", "AUTHGATE_TEST_POSTGRES_URL=postgres://x"), "", "migrate")
+	if want := "AUTHGATE_ACESS_TOKEN_LIFETIME is not a setting and is ignored; did you mean AUTHGATE_ACCESS_TOKEN_LIFETIME?"; code != 0 ||
+		!strings.Contains(errOut, want) || strings.Contains(errOut, "AUTHGATE_TEST_POSTGRES_URL") {
+		t.Fatalf("misspelt setting: %d %s", code, errOut)
+	}
 	if _, errOut, code := cli(t, env, "", "createuser", "--email", "bob@example.com"); code == 0 || !strings.Contains(errOut, "--password-stdin") {
 		t.Fatalf("createuser without a terminal: %d %s", code, errOut)
 	}
