@@ -251,6 +251,56 @@ func TestTwoFactorResend(t *testing.T) {
 	})
 }
 
+// TestChallengeLimitSettings: the resend interval and count, the cap on live challenges and the
+// reset token's lifetime follow their settings.
+func TestChallengeLimitSettings(t *testing.T) {
+	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
+		e := authtest.Start(t, b, authtest.With(map[string]string{
+			"AUTHGATE_TWO_FACTOR_RESEND_INTERVAL": "5s", "AUTHGATE_TWO_FACTOR_MAX_RESENDS": "1",
+			"AUTHGATE_TWO_FACTOR_MAX_LIVE_CHALLENGES": "1", "AUTHGATE_PASSWORD_RESET_TTL": "7m"}))
+		twoFactorUser(t, e, "a@example.com")
+		ch := loginChallenge(t, e, "a@example.com", pw)
+		mailedCode(t, e, "a@example.com")
+		wantBody(t, "a second live challenge", e.Post("/api/token/", map[string]string{"email": "a@example.com", "password": pw}),
+			429, `{"detail":"Request was throttled. Expected available in 600 seconds."}`)
+		resend := func() authtest.Response {
+			return e.Post("/api/token/2fa/resend/", map[string]string{"challenge": ch})
+		}
+		wantBody(t, "immediate resend", resend(), 429, `{"detail":"Request was throttled. Expected available in 5 seconds."}`)
+		e.Clock.Advance(5 * time.Second)
+		wantBody(t, "resend after 5 s", resend(), 200, `{"detail":"`+codeSent+`"}`)
+		mailedCode(t, e, "a@example.com")
+		e.Clock.Advance(5 * time.Second)
+		if r := resend(); r.Status != 429 {
+			t.Fatalf("a second resend of one allowed: %d %s", r.Status, r.Raw)
+		}
+
+		wantBody(t, "reset", e.Post("/api/password/reset/", map[string]string{"email": "a@example.com"}), 200, bodyResetSent)
+		m := nextMail(t, e, "a@example.com", subjectReset)
+		if !strings.Contains(m.Text, "7 minutes") {
+			t.Errorf("the reset mail does not give the token's lifetime:\n%s", m.Text)
+		}
+		token := tokenLine.FindStringSubmatch(m.Text)[1]
+		wantBody(t, "a second live reset token", e.Post("/api/password/reset/", map[string]string{"email": "a@example.com"}), 200, bodyResetSent)
+		e.Clock.Advance(7 * time.Minute)
+		wantBody(t, "the token after 7 minutes", e.Post("/api/password/reset/confirm/",
+			map[string]string{"token": token, "new_password": "a brand new passphrase"}), 400, bodyResetBad)
+		// The second request's token is refused by the cap in the background, after the answer.
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			evs, err := e.App.DB.ListEvents(t.Context(), auth.EventQuery{Kind: "password_reset_not_sent", Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) > 0 {
+				break
+			}
+		}
+		if n := wantEvent(t, e, "", "password_reset_not_sent", "too many live reset tokens"); n != 1 {
+			t.Errorf("%d reset tokens refused by the cap, want 1", n)
+		}
+	})
+}
+
 // TestRecoveryCodes: each of the ten codes finishes one login when mail does not arrive, once.
 func TestRecoveryCodes(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
