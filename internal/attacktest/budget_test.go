@@ -1,6 +1,7 @@
 package attacktest
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -187,6 +188,15 @@ func TestPasswordBudgetEveryDoor(t *testing.T) {
 				run(t, v, func(int) passwordDoor { return d })
 				wantThrottled(t, e.Post("/api/token/", map[string]string{"email": v.email, "password": pw},
 					"X-Forwarded-For", uniqueIP()), time.Hour)
+				// 21 refusals in a minute are on record once, with the door and the address.
+				u, err := e.App.Service.UserByEmail(context.Background(), v.email)
+				if err != nil {
+					t.Fatal(err)
+				}
+				evs, err := e.App.DB.ListEvents(context.Background(), auth.EventQuery{UserID: u.ID, Kind: "password_throttled", Limit: 10})
+				if err != nil || len(evs) != 1 || !strings.HasPrefix(evs[0].Detail, d.name+": ") || !strings.HasPrefix(evs[0].ClientIP, "2001:db8:") {
+					t.Fatalf("refusals audited as %+v (%v), want one event naming %q and the address", evs, err, d.name)
+				}
 			})
 		}
 		t.Run("every door in turn", func(t *testing.T) {

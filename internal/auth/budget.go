@@ -87,15 +87,15 @@ func (s *Service) refundPasswordCheck(ctx context.Context, key string) {
 	}
 }
 
-// verifyPassword checks the caller's password for a sensitive change, drawing on the account's
-// budget of failed password checks: every door that takes the password of a signed-in user
-// (password change, two-factor switch, recovery codes, account changes) checks it here and only
-// here. A spent budget is a *ThrottledError, an unreachable limiter an error wrapping
-// ErrUnavailable; a hasher at capacity or a cancelled request is ErrBusy, never a verdict on the
-// password.
-func (s *Service) verifyPassword(ctx context.Context, u User, pw string) (bool, error) {
+// verifyPassword checks the caller's password for a sensitive change at a door (named in the
+// audit event of a refusal, with the client), drawing on the account's budget of failed password
+// checks: every door that takes the password of a signed-in user (password change, two-factor
+// switch, recovery codes, account changes) checks it here, and nowhere else. A spent budget is a
+// *ThrottledError, an unreachable limiter an error wrapping ErrUnavailable; a hasher at capacity
+// or a cancelled request is ErrBusy, never a verdict on the password.
+func (s *Service) verifyPassword(ctx context.Context, u User, pw, door string, c Client) (bool, error) {
 	key := userBudget(u.ID)
-	if err := s.spendPasswordCheck(ctx, key, u.ID, "", Client{}); err != nil {
+	if err := s.spendPasswordCheck(ctx, key, u.ID, door, c); err != nil {
 		return false, err
 	}
 	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)

@@ -12,7 +12,7 @@ import (
 // ChangePassword is POST /api/password/change/: the old password, then the policy, then every
 // token of the user is revoked and a fresh pair is issued for the caller's own session.
 func (s *Service) ChangePassword(ctx context.Context, u User, oldPw, newPw string, c Client) (Pair, error) {
-	ok, err := s.verifyPassword(ctx, u, oldPw)
+	ok, err := s.verifyPassword(ctx, u, oldPw, "password change", c)
 	if err != nil {
 		return Pair{}, err
 	}

@@ -340,7 +340,7 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, u User, challenge, code 
 
 // DisableTwoFactor turns two-factor off after checking the password.
 func (s *Service) DisableTwoFactor(ctx context.Context, u User, pw string, c Client) error {
-	ok, err := s.verifyPassword(ctx, u, pw)
+	ok, err := s.verifyPassword(ctx, u, pw, "two-factor disable", c)
 	if err != nil {
 		return err
 	}
@@ -418,7 +418,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, p Proof, 
 		return nil, fieldError("non_field_errors", "Two-factor authentication is not enabled.")
 	}
 	if p.Password != "" {
-		ok, err := s.verifyPassword(ctx, u, p.Password)
+		ok, err := s.verifyPassword(ctx, u, p.Password, "recovery codes", c)
 		if err != nil {
 			return nil, err
 		}
