@@ -19,8 +19,8 @@ type env struct {
 	// environ lists the whole environment, to warn about AUTHGATE_ variables that name no setting.
 	environ func() []string
 	stdin   io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // command is one subcommand; the table below is the whole command line interface.
