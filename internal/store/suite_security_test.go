@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/authgate/authgate/internal/auth"
 	"github.com/authgate/authgate/internal/store"
+	"github.com/authgate/authgate/internal/store/storetest"
 )
 
 // generation reads the user's credentials generation.
@@ -19,6 +21,41 @@ func generation(t *testing.T, db *store.DB, userID string) int64 {
 }
 
 var securityCases = []suiteCase{
+	{"security/admin searches naming few or many users", func(t *testing.T, b backend) {
+		// More users match than a search resolves to ids first: the lists fall back to testing
+		// each row's e-mail, with the same answers.
+		url := b.url(t)
+		db := storetest.Open(t, url, store.Options{})
+		ctx := ctxT(t)
+		var f filler
+		var err error
+		if b.name == "postgres" {
+			f, err = newPGFiller(ctx, url)
+		} else {
+			f, err = newSQLiteFiller(strings.TrimPrefix(url, "sqlite://"))
+		}
+		wantNoErr(t, "filler", err)
+		defer f.close()
+		many := make([]string, 1001) // one more than searchUsersMax
+		for i := range many {
+			many[i] = newUUID()
+		}
+		wantNoErr(t, "fill users", f.users(ctx, many, t0))
+		alone := mustUser(t, db, "alone@example.org")
+		for _, u := range []string{many[7], alone.ID} {
+			mustRecord(t, db, tok(u, "", t0, time.Hour))
+			wantNoErr(t, "RecordEvent", db.RecordEvent(ctx, auth.AuditEvent{At: t0, UserID: u, Kind: "login_ok"}))
+		}
+		for search, want := range map[string]int{"bench.test": 1, "BENCH": 1, many[7][:13]: 1, "ALONE@": 1, "example": 1, "nobody": 0} {
+			ts, err := db.ListTokens(ctx, auth.TokenQuery{Search: search})
+			wantNoErr(t, "ListTokens", err)
+			es, err := db.ListEvents(ctx, auth.EventQuery{Search: search})
+			wantNoErr(t, "ListEvents", err)
+			if len(ts) != want || len(es) != want {
+				t.Errorf("search %q: %d tokens and %d events, want %d of each", search, len(ts), len(es), want)
+			}
+		}
+	}},
 	{"security/credentials generation moves with every revocation", func(t *testing.T, b backend) {
 		db := b.open(t)
 		ctx := ctxT(t)
