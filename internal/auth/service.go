@@ -32,6 +32,8 @@ type Config struct {
 	ResetURL          string        // optional link template for reset mails; "{token}" is replaced
 
 	PasswordMinLength int
+
+	Accounts Accounts // sign-up, verification and e-mail change (accounts.go)
 }
 
 // DefaultConfig is the tutorial's SimpleJWT settings plus authgate's safe defaults.
@@ -49,6 +51,7 @@ func DefaultConfig() Config {
 		MaxResends:             3,
 		ResetTTL:               30 * time.Minute,
 		PasswordMinLength:      8,
+		Accounts:               DefaultAccounts(),
 	}
 }
 
@@ -119,6 +122,9 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	case "off", "optional", "required":
 	default:
 		return nil, fmt.Errorf("auth: two-factor mode %q is not off, optional or required", cfg.TwoFactor)
+	}
+	if err := cfg.Accounts.check(); err != nil {
+		return nil, err
 	}
 	if d.Now == nil {
 		d.Now = time.Now

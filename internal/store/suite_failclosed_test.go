@@ -83,8 +83,8 @@ var migrateCases = []suiteCase{
 		}
 		after, err := db.AppliedMigrations(ctx)
 		wantNoErr(t, "AppliedMigrations", err)
-		if fmt.Sprint(after) != "[0001_init]" {
-			t.Errorf("applied = %v, want [0001_init]", after)
+		if fmt.Sprint(after) != "[0001_init 0004_accounts]" {
+			t.Errorf("applied = %v, want [0001_init 0004_accounts]", after)
 		}
 		if db.Dialect() != b.name {
 			t.Errorf("Dialect() = %q, want %q", db.Dialect(), b.name)
@@ -111,8 +111,8 @@ var migrateCases = []suiteCase{
 		}
 		applied, err := dbs[0].AppliedMigrations(ctx)
 		wantNoErr(t, "AppliedMigrations", err)
-		if fmt.Sprint(applied) != "[0001_init]" {
-			t.Errorf("applied = %v, want [0001_init] once", applied)
+		if fmt.Sprint(applied) != "[0001_init 0004_accounts]" {
+			t.Errorf("applied = %v, want [0001_init 0004_accounts] once", applied)
 		}
 		mustUser(t, dbs[3], "after-migrate@example.com")
 	}},
