@@ -665,6 +665,9 @@ func (s *Service) RequestEmailReset(ctx context.Context, email string, c Client)
 // address; with AUTHGATE_EMAIL_CHANGE=verify the new one is then mailed a confirmation link
 // (the change happens when it is followed), with immediate it is set at once.
 func (s *Service) ConfirmEmailReset(ctx context.Context, uid, token, newEmail string, c Client) error {
+	if err := s.checkNewEmail(ctx, newEmail); err != nil {
+		return err
+	}
 	u, err := s.userFromUID(ctx, uid)
 	if err != nil {
 		return err
