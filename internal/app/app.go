@@ -151,6 +151,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Service = svc
+	if !o.NoMigrate { // the schema is current: sessions ended elsewhere can be read
+		if err := svc.LoadEndedSessions(ctx); err != nil {
+			return nil, fmt.Errorf("ended sessions: %w", err)
+		}
+		sctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			svc.SyncSessions(sctx, auth.SessionSyncInterval)
+		}()
+		a.closers = append(a.closers, func() error { stop(); <-done; return nil })
+	}
 	if db.Dialect() == "postgres" && cfg.UserCacheTTL > 0 { // instances share the database: share forgets
 		n, err := notify.Start(notify.Options{DatabaseURL: cfg.DatabaseURL, Forget: svc.ForgetUser,
 			ForgetAll: svc.ForgetAllUsers, Logger: log})

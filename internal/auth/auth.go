@@ -51,7 +51,7 @@ type OutstandingToken struct {
 	Token     string
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	FamilyID  string // the jti of the login's first refresh token
+	FamilyID  string // the session: an opaque random id, carried by the tokens' sid claim
 	ParentJTI string // empty for the first token of a family
 	ClientIP  string
 	UserAgent string

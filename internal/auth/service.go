@@ -85,6 +85,7 @@ type Service struct {
 	cfg     Config
 	secret  []byte // keys the HMAC of codes and opaque ids at rest
 	users   *userCache
+	ended   *endedSessions
 	onAudit func(AuditEvent)
 }
 
@@ -136,6 +137,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 		store: d.Store, tokens: d.Tokens, hasher: d.Hasher, mailer: d.Mailer, log: d.Logger,
 		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit,
 		users: newUserCache(d.UserCacheTTL, 10000, d.Now),
+		ended: newEndedSessions(d.Tokens.AccessLifetime() + d.Tokens.Leeway() + sessionSyncWindow),
 	}
 	return s, nil
 }

@@ -71,6 +71,9 @@ func (s *Service) AdminBlacklist(ctx context.Context, jti, actorID string, c Cli
 	if err != nil {
 		return err
 	}
+	if _, err := s.endSession(ctx, ot.FamilyID, ot.UserID, ReasonAdmin); err != nil {
+		return err
+	}
 	s.audit(ctx, "token_blacklisted", ot.UserID, actorID, c, "jti "+jti)
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 // Issue mints a new token of type t for userID, as SimpleJWT's Token.for_user: a fresh jti,
 // iat now and exp now plus the type's lifetime; a sliding token also gets its refresh expiry.
-func (m *Manager) Issue(t Type, userID string) (string, Claims, error) {
+func (m *Manager) Issue(t Type, userID string, opts ...IssueOption) (string, Claims, error) {
 	var lifetime time.Duration
 	switch t {
 	case TypeAccess:
@@ -41,8 +41,17 @@ func (m *Manager) Issue(t Type, userID string) (string, Claims, error) {
 	if t == TypeSliding {
 		c.RefreshExp = wholeSeconds(now.Add(m.cfg.SlidingRefreshLifetime))
 	}
+	for _, o := range opts {
+		o(&c)
+	}
 	return m.sign(c)
 }
+
+// IssueOption adds to a token Issue mints.
+type IssueOption func(*Claims)
+
+// WithSession sets the token's sid claim.
+func WithSession(id string) IssueOption { return func(c *Claims) { c.SessionID = id } }
 
 // AccessFrom mints the access token of a refresh token, as SimpleJWT's RefreshToken.access_token:
 // every claim is copied (iat included) except the type, exp and jti, which are new.

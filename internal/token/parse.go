@@ -52,7 +52,7 @@ func (m *Manager) Parse(raw string, want Type) (Claims, error) {
 
 // fields are the claims Parse interprets, located in the payload.
 type fields struct {
-	typ, jti, uid, aud, iss         member // kind 0 when absent
+	typ, jti, uid, aud, iss, sid    member // kind 0 when absent
 	exp, iat, nbf, rexp             float64
 	hasExp, hasIat, hasNbf, hasRexp bool
 	extras                          int
@@ -87,6 +87,7 @@ func (m *Manager) claims(p []byte, want Type) (Claims, error) {
 	if f.hasRexp {
 		c.RefreshExp = unixTime(f.rexp)
 	}
+	c.SessionID = stringAt(ps, f.sid)
 	switch f.uid.kind {
 	case '"':
 		c.UserID = stringAt(ps, f.uid)
@@ -116,7 +117,8 @@ func (m *Manager) claims(p []byte, want Type) (Claims, error) {
 func (m *Manager) fixed(p []byte, mb member) bool {
 	n := &m.cfg.Claims
 	return nameIs(p, mb, "exp") || nameIs(p, mb, "iat") || nameIs(p, mb, n.TokenType) ||
-		nameIs(p, mb, n.JTI) || nameIs(p, mb, n.UserID) || nameIs(p, mb, n.SlidingRefreshExp)
+		nameIs(p, mb, n.JTI) || nameIs(p, mb, n.UserID) || nameIs(p, mb, n.SlidingRefreshExp) ||
+		mb.kind == '"' && nameIs(p, mb, SessionClaim)
 }
 
 // locate records mb in f, checking the JSON type of the claims authgate reads.
@@ -147,6 +149,9 @@ func (m *Manager) locate(p []byte, mb member, f *fields) bool {
 	case nameIs(p, mb, n.UserID):
 		f.uid = mb
 		return mb.kind == '"' || mb.kind == '0'
+	case mb.kind == '"' && nameIs(p, mb, SessionClaim):
+		f.sid = mb // a sid that is not a string is someone else's claim: kept verbatim in Extra
+		return true
 	}
 	f.extras++
 	switch {

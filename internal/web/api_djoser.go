@@ -418,7 +418,7 @@ func (h *handler) djSetPassword() http.Handler {
 			writeFields(w, in.errs)
 			return
 		}
-		if err := h.svc.SetOwnPassword(r.Context(), p, caller(r), newPw, h.callerSID(r), h.client(r)); err != nil {
+		if err := h.svc.SetOwnPassword(r.Context(), p, caller(r), newPw, callerSession(r), h.client(r)); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -541,8 +541,3 @@ func (h *handler) djUserDetail(method string) (http.Handler, bool) {
 	}
 	return nil, false
 }
-
-// callerSID is the session id of the caller's access token.
-//
-// TODO(sessions): callerSession(r) once the lead's sessions work is on main (NOTES.md 2).
-func (h *handler) callerSID(r *http.Request) string { return "" }

@@ -11,7 +11,7 @@ func (h *handler) registerRoutes() {
 	h.handle("POST", "/api/token/blacklist/", h.blacklist())
 	h.handle("POST", "/api/token/sliding/", h.obtainSliding())
 	h.handle("POST", "/api/token/sliding/refresh/", h.refreshSliding())
-	h.handle("POST", "/logout_token/", h.requireAccess(h.logout()))
+	h.handle("POST", "/logout_token/", h.requireAccessToLogOut(h.logout()))
 	h.handle("GET", "/api/me/", h.requireAccess(h.me()))
 
 	// Two-factor login by e-mailed code.
