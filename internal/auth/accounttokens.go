@@ -66,8 +66,9 @@ type AccountStore interface {
 	ActivateUser(ctx context.Context, userID, tokenID string, at time.Time) error
 	// SetNames writes first_name and last_name.
 	SetNames(ctx context.Context, userID, first, last string) error
-	// ReplacePassword sets the hash and consumes every live account token of the user, in one
-	// transaction. Sessions are left alone: the caller ends the others (set_password).
+	// ReplacePassword sets the hash and consumes every live account token and pending two-factor
+	// challenge of the user, in one transaction. Sessions are left alone: the caller ends the
+	// others (set_password).
 	ReplacePassword(ctx context.Context, userID, hash string, at time.Time) error
 	// ChangeEmail sets the user's address, verified at verifiedAt (unverified when zero),
 	// consumes tokenID unless it is empty (ErrTokenUsed when it was already) and every other

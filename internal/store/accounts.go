@@ -171,7 +171,9 @@ func (db *DB) SetNames(ctx context.Context, userID, first, last string) error {
 	return wrap("set names", err)
 }
 
-// ReplacePassword sets the hash and consumes the user's live account tokens, in one transaction.
+// ReplacePassword sets the hash and consumes the user's live account tokens and pending
+// two-factor challenges (a login that passed the old password must not finish), in one
+// transaction.
 func (db *DB) ReplacePassword(ctx context.Context, userID, hash string, at time.Time) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
@@ -181,6 +183,10 @@ func (db *DB) ReplacePassword(ctx context.Context, userID, hash string, at time.
 	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := oneRow(db.exec(ctx, tx, `UPDATE users SET password = ? WHERE id = ?`, hash, id)); err != nil {
+			return err
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE two_factor_challenges SET consumed_at = ?
+			WHERE user_id = ? AND consumed_at IS NULL`, db.dialect.ts(at), id); err != nil {
 			return err
 		}
 		return db.consumeUserTokens(ctx, tx, id, "", at)

@@ -196,7 +196,12 @@ var accountCases = []suiteCase{
 		for _, tk := range []auth.AccountToken{a, c, o} {
 			wantNoErr(t, "CreateAccountToken", db.CreateAccountToken(ctx, tk, 3))
 		}
+		ch := challenge(u.ID, "login", t0)
+		wantNoErr(t, "CreateChallenge", db.CreateChallenge(ctx, ch, 3))
 		wantNoErr(t, "ReplacePassword", db.ReplacePassword(ctx, u.ID, "new-hash", t0.Add(time.Second)))
+		if got, err := db.ChallengeByID(ctx, ch.ID); err != nil || got.ConsumedAt.IsZero() {
+			t.Errorf("a pending login challenge survived the password change: %+v %v", got, err)
+		}
 		if mustUserByID(t, db, u.ID).PasswordHash != "new-hash" {
 			t.Error("ReplacePassword kept the old hash")
 		}
