@@ -58,9 +58,9 @@ const (
 )
 
 var (
-	nameField     = charField{allowBlank: true, trim: true, maxLength: auth.MaxNameLength}
-	passwordField = charField{required: true} // not trimmed: authgate's login does not trim either
-	tokenField    = charField{required: true, trim: true}
+	nameField     = charField{allowBlank: true, maxLength: auth.MaxNameLength}
+	passwordField = charField{required: true, keepSpace: true} // authgate's login does not trim either
+	tokenField    = charField{required: true}
 )
 
 // djSignUp is POST users/ (Djoser's UserCreatePasswordRetypeSerializer): fields, then the
@@ -86,7 +86,7 @@ func (h *handler) djSignUp() http.Handler {
 		email, _, _ := in.emailField("email", true, auth.ValidEmailDjango, nil)
 		pw, _ := in.char("password", passwordField)
 		re, _ := in.char("re_password", passwordField)
-		invitation, _ := in.char("invitation", charField{required: mode == auth.SignupInvite, trim: true})
+		invitation, _ := in.char("invitation", charField{required: mode == auth.SignupInvite})
 		if !in.errs.empty() {
 			writeFields(w, in.errs)
 			return

@@ -12,8 +12,10 @@ import (
 type charField struct {
 	required   bool
 	allowBlank bool
-	trim       bool // DRF's trim_whitespace
-	maxLength  int  // 0: none
+	// keepSpace returns the value as sent. DRF trims every CharField (trim_whitespace) and tests
+	// blankness after trimming; authgate keeps passwords as typed, as its login does.
+	keepSpace bool
+	maxLength int // 0: none
 }
 
 // char reads a field as DRF's CharField.run_validation does, recording DRF's messages in the
@@ -61,14 +63,14 @@ func (in *input) charValue(field string, f charField) (string, bool) {
 		in.errs.add(field, "Not a valid string.")
 		return "", false
 	}
-	if s == "" || f.trim && strings.TrimSpace(s) == "" {
+	if strings.TrimSpace(s) == "" {
 		if !f.allowBlank {
 			in.errs.add(field, "This field may not be blank.")
 			return "", false
 		}
 		return "", true
 	}
-	if f.trim {
+	if !f.keepSpace {
 		s = strings.TrimSpace(s)
 	}
 	return s, true
@@ -78,7 +80,7 @@ func (in *input) charValue(field string, f charField) (string, bool) {
 // characters), its validators in DRF's order: unique first (when taken is given), then the
 // length, NUL characters, and Django's EmailValidator (valid), every failing one reported.
 func (in *input) emailField(field string, required bool, valid func(string) bool, taken func(string) (bool, error)) (string, bool, error) {
-	s, ok := in.charValue(field, charField{required: required, trim: true})
+	s, ok := in.charValue(field, charField{required: required})
 	if !ok {
 		return "", false, nil
 	}
