@@ -115,6 +115,35 @@ func cmdChangePassword(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// cmdInvite mails an invitation to sign up (as the admin panel's Invitations page does): the
+// link lets one account be made with that address, verified at once.
+func cmdInvite(ctx context.Context, e env, args []string) error {
+	var email string
+	cfg, _, err := load("invite", e, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the address to invite (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return errors.New("invite: --email is required")
+	}
+	a, err := openApp(ctx, cfg, e)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Service.Invite(ctx, email, "", auth.Client{IP: "cli"}); err != nil {
+		var ve *auth.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("invite: %s", strings.Join(ve.Fields["email"], " "))
+		}
+		return fmt.Errorf("invite: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "invitation sent to %s; it works once, for %s\n", email, cfg.InvitationTTL)
+	return nil
+}
+
 // readPassword takes the password from standard input's first line, or prompts twice without
 // echo on a terminal. Never from argv: command lines are visible to other users of the machine.
 func readPassword(e env, fromStdin bool) (string, error) {
