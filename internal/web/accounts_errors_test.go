@@ -160,7 +160,8 @@ func TestDjoserErrors(t *testing.T) {
 			{"jwt/verify", "POST", "/auth/jwt/verify/", map[string]any{"token": aliceRefresh}, nil, 200, `{}`},
 
 			// Methods.
-			{"GET activation", "GET", "/auth/users/activation/", nil, nil, 405, `{"detail":"Method \"GET\" not allowed."}`},
+			{"GET activation", "GET", "/auth/users/activation/", nil, A, 405, `{"detail":"Method \"GET\" not allowed."}`},
+			{"GET activation anonymous", "GET", "/auth/users/activation/", nil, nil, 401, bodyNA},
 			{"POST users/{id}/", "POST", "/auth/users/" + bob.ID + "/", map[string]any{}, A, 405, `{"detail":"Method \"POST\" not allowed."}`},
 		} {
 			r := e.Do(c.method, c.path, c.body, c.auth...)

@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/authgate/authgate/internal/auth"
 	"github.com/authgate/authgate/internal/authtest"
 )
 
@@ -147,6 +149,8 @@ func TestAccountStory(t *testing.T) {
 		wantNoContent(t, "delete", e.Do(http.MethodDelete, "/auth/users/me/",
 			map[string]string{"current_password": pw3}, authtest.Bearer(access)...))
 		wantBody(t, "access token of a deleted user", me(e, access), 401, bodyUserNotFound)
+		time.Sleep(2 * auth.SessionSyncInterval) // the ended sessions are read: the answer stays
+		wantBody(t, "access token of a deleted user, later", me(e, access), 401, bodyUserNotFound)
 		if r := e.Post("/auth/jwt/refresh/", map[string]string{"refresh": refresh}); r.Status != 401 {
 			t.Errorf("refresh token of a deleted user: %d %s", r.Status, r.Raw)
 		}

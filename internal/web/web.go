@@ -167,11 +167,22 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Allow", allow(methods))
-		writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
+		if strings.HasPrefix(key+"/", h.djoser+"users/") {
+			h.requireAccess(methodNotAllowed).ServeHTTP(w, r)
+			return
+		}
+		methodNotAllowed.ServeHTTP(w, r)
 		return
 	}
 	hd.ServeHTTP(w, r)
 }
+
+// methodNotAllowed is DRF's 405. On Djoser's users/ routes it answers only after the caller's
+// credentials passed (requireAccess): DRF authenticates and checks permissions before it looks
+// at the method, so an anonymous wrong method is a 401 there.
+var methodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
+})
 
 // prefixRoute serves the routes that carry an id in the path.
 func (h *handler) prefixRoute(key string, r *http.Request) (http.Handler, bool) {
@@ -198,7 +209,7 @@ func (h *handler) prefixRoute(key string, r *http.Request) (http.Handler, bool) 
 				writeJSON(w, http.StatusOK, struct{}{})
 				return
 			}
-			writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
+			h.requireAccess(methodNotAllowed).ServeHTTP(w, r)
 		}), true
 	}
 	return nil, false
