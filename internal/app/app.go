@@ -119,6 +119,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
 	scfg.UpdateLastLogin = cfg.UpdateLastLogin
 	scfg.ReuseDetection = cfg.ReuseDetection
+	scfg.SessionIdleTimeout = cfg.SessionIdleTimeout
+	scfg.SessionMaxAge = cfg.SessionMaxAge
+	scfg.SessionsPerUser = cfg.SessionsPerUser
 	scfg.TwoFactor = cfg.TwoFactor
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
@@ -175,6 +178,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if err != nil {
 		return nil, err
 	}
+	clients, err := introspectionClients(cfg)
+	if err != nil {
+		return nil, err
+	}
 	adm := admin.New(admin.Deps{
 		Service: svc, Logger: log, Now: o.Now, SessionTTL: cfg.AdminSessionTTL,
 		SecureCookies: cfg.AdminCookieSecure, Limiter: limiter, LoginRate: rates.Login,
@@ -184,6 +191,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Service: svc, Limiter: limiter, Rates: rates, Logger: log, Metrics: a.Metrics,
 		AuthHeaderTypes: cfg.AuthHeaderTypes, CORS: web.CORSConfig{AllowedOrigins: cfg.CORSAllowedOrigins},
 		TrustedProxies: cfg.TrustedProxies, Version: Version, Now: o.Now, Admin: adm,
+		IntrospectionClients: clients,
 		Cookie: web.CookieConfig{Enabled: cfg.RefreshCookie, Secure: cfg.RefreshCookieSecure,
 			BodyToo: cfg.RefreshCookieBody, Domain: cfg.RefreshCookieDomain},
 	})

@@ -32,6 +32,13 @@ type Config struct {
 	ResetURL          string        // optional link template for reset mails; "{token}" is replaced
 
 	PasswordMinLength int
+
+	// Session limits (issue #15), all off when zero: a session not refreshed for IdleTimeout
+	// ends, none lives longer than MaxAge after its login whatever its rotations, and a login
+	// beyond PerUser sessions of its user ends the least recently used one.
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
+	SessionsPerUser    int
 }
 
 // DefaultConfig is the tutorial's SimpleJWT settings plus authgate's safe defaults.
