@@ -293,7 +293,7 @@ func (s *Service) trimSessions(ctx context.Context, u User, keep string, c Clien
 	if err != nil {
 		return err
 	}
-	kept := 1 // keep
+	kept := 1                // keep
 	for _, x := range live { // most recently used first
 		if x.FamilyID == keep {
 			continue

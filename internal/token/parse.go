@@ -65,10 +65,10 @@ func (m *Manager) parse(raw string, want Type, expiredOK bool) (Claims, error) {
 
 // fields are the claims Parse interprets, located in the payload.
 type fields struct {
-	typ, jti, uid, aud, iss, sid    member // kind 0 when absent
+	typ, jti, uid, aud, iss, sid             member // kind 0 when absent
 	exp, iat, nbf, rexp, auth                float64
 	hasExp, hasIat, hasNbf, hasRexp, hasAuth bool
-	extras                          int
+	extras                                   int
 }
 
 // claims checks the decoded payload p and copies out its claims.
