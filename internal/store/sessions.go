@@ -147,3 +147,21 @@ func (db *DB) SessionEnded(ctx context.Context, sessionID string) (bool, error) 
 	ended, err := db.sessionEnded(ctx, db.r, sessionID)
 	return ended, wrap("session ended", err)
 }
+
+// EndedSessionsOfUser lists the user's ended sessions, the most recently ended first.
+func (db *DB) EndedSessionsOfUser(ctx context.Context, userID string, limit int) ([]auth.EndedSession, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	id, ok := canonicalUUID(userID)
+	if !ok {
+		return nil, nil
+	}
+	out, err := selectAll(ctx, db, db.r, `SELECT id, user_id, ended_at, reason FROM ended_sessions
+		WHERE user_id = ? ORDER BY ended_at DESC, id LIMIT ?`, []any{id, pageLimit(limit)},
+		func(rows *sql.Rows) (auth.EndedSession, error) {
+			var e auth.EndedSession
+			err := rows.Scan(&e.ID, str(&e.UserID), scanTime(&e.EndedAt), &e.Reason)
+			return e, err
+		})
+	return out, wrap("ended sessions of user", err)
+}
