@@ -122,6 +122,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
 	scfg.UpdateLastLogin = cfg.UpdateLastLogin
 	scfg.ReuseDetection = cfg.ReuseDetection
+	scfg.SessionIdleTimeout = cfg.SessionIdleTimeout
+	scfg.SessionMaxAge = cfg.SessionMaxAge
+	scfg.SessionsPerUser = cfg.SessionsPerUser
 	scfg.TwoFactor = cfg.TwoFactor
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
@@ -181,6 +184,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if err != nil {
 		return nil, err
 	}
+	clients, err := introspectionClients(cfg)
+	if err != nil {
+		return nil, err
+	}
 	adm := admin.New(admin.Deps{
 		Service: svc, Logger: log, Now: o.Now, SessionTTL: cfg.AdminSessionTTL,
 		SecureCookies: cfg.AdminCookieSecure, Limiter: limiter, LoginRate: rates.Login,
@@ -191,6 +198,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		AuthHeaderTypes: cfg.AuthHeaderTypes, CORS: web.CORSConfig{AllowedOrigins: cfg.CORSAllowedOrigins},
 		TrustedProxies: cfg.TrustedProxies, Version: Version, Now: o.Now, Admin: adm,
 		DjoserPrefix: cfg.DjoserPrefix, PublicURL: publicURL,
+		IntrospectionClients: clients,
 		Cookie: web.CookieConfig{Enabled: cfg.RefreshCookie, Secure: cfg.RefreshCookieSecure,
 			BodyToo: cfg.RefreshCookieBody, Domain: cfg.RefreshCookieDomain},
 	})

@@ -40,6 +40,9 @@ const (
 	ReasonSession       = "session_revoked"
 	ReasonDeactivated   = "deactivated"
 	ReasonDeleted       = "account_deleted"
+	ReasonIdleTimeout   = "idle_timeout"  // AUTHGATE_SESSION_IDLE_TIMEOUT
+	ReasonMaxAge        = "max_age"       // AUTHGATE_SESSION_MAX_AGE
+	ReasonSessionLimit  = "session_limit" // AUTHGATE_SESSIONS_PER_USER
 )
 
 // OutstandingToken is a refresh token authgate issued (or accepted from a peer SimpleJWT

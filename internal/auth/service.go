@@ -34,6 +34,12 @@ type Config struct {
 	PasswordMinLength int
 
 	Accounts Accounts // sign-up, verification and e-mail change (accounts.go)
+	// Session limits (issue #15), all off when zero: a session not refreshed for IdleTimeout
+	// ends, none lives longer than MaxAge after its login whatever its rotations, and a login
+	// beyond PerUser sessions of its user ends the least recently used one.
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
+	SessionsPerUser    int
 }
 
 // DefaultConfig is the tutorial's SimpleJWT settings plus authgate's safe defaults.

@@ -79,6 +79,12 @@ type TokenStore interface {
 	// EndSessionsOfUser ends every session of the user that has a token not yet blacklisted,
 	// but keep (which may be ""), as EndSession does; it returns how many sessions it ended.
 	EndSessionsOfUser(ctx context.Context, userID, keep, reason string, at time.Time) (int, error)
+	// EndedSessionsOfUser lists the user's ended sessions, the most recently ended first.
+	EndedSessionsOfUser(ctx context.Context, userID string, limit int) ([]EndedSession, error)
+	// SessionEnded reports whether the session is recorded ended.
+	SessionEnded(ctx context.Context, sessionID string) (bool, error)
+	// SessionStart is when the session's first token was recorded; ErrNotFound when it has none.
+	SessionStart(ctx context.Context, sessionID string) (time.Time, error)
 	// EndedSessions lists the sessions recorded ended at or after since, oldest first.
 	EndedSessions(ctx context.Context, since time.Time) ([]EndedSession, error)
 	// RevokeUser ends every session of the user, as EndSessionsOfUser does, and, in the same

@@ -150,12 +150,16 @@ func (s *Service) issuePair(ctx context.Context, u User, c Client, login *AuditE
 	if err := s.waitValidAfter(ctx, u); err != nil {
 		return Pair{}, err
 	}
-	sid := newSessionID()
-	refresh, rc, err := s.tokens.Issue(token.TypeRefresh, u.ID, token.WithSession(sid))
+	sid, now := newSessionID(), s.now()
+	opts := []token.IssueOption{token.WithSession(sid), token.ExpiresBy(s.sessionCap(now, now))}
+	if s.cfg.SessionMaxAge > 0 {
+		opts = append(opts, token.WithAuthTime(now))
+	}
+	refresh, rc, err := s.tokens.Issue(token.TypeRefresh, u.ID, opts...)
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint refresh: %w", err)
 	}
-	access, _, err := s.tokens.AccessFrom(rc)
+	access, _, err := s.tokens.AccessFrom(rc, token.ExpiresBy(s.sessionCap(rc.AuthTime, now)))
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint access: %w", err)
 	}
@@ -170,6 +174,9 @@ func (s *Service) issuePair(ctx context.Context, u User, c Client, login *AuditE
 	}
 	if login != nil && s.onAudit != nil {
 		s.onAudit(*login)
+	}
+	if err := s.trimSessions(ctx, u, sid, c); err != nil {
+		return Pair{}, err
 	}
 	if s.cfg.UpdateLastLogin {
 		if err := s.store.SetLastLogin(ctx, u.ID, s.now().UTC()); err != nil {
@@ -201,6 +208,9 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 	started := s.now()
 	rc, err := s.tokens.Parse(raw, token.TypeRefresh)
 	if err != nil {
+		if err == token.ErrInvalid {
+			s.onExpiredRefresh(ctx, raw, c)
+		}
 		return Pair{}, tokenErr(err)
 	}
 	if rc.SessionID != "" && s.ended.has(rc.SessionID) {
@@ -234,9 +244,30 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 		}
 		ot = outstanding(raw, rc, family, "", c, s.now())
 	}
-	// A token from before sessions had ids in tokens gets its session's from here on.
+	// A token from before sessions had ids in tokens gets its session's from here on, and with
+	// a maximum session age, when its session began.
 	rc.SessionID = ot.FamilyID
-	access, _, err := s.tokens.AccessFrom(rc)
+	if s.cfg.SessionMaxAge > 0 && rc.AuthTime.IsZero() {
+		began, err := s.store.SessionStart(ctx, ot.FamilyID)
+		switch {
+		case errors.Is(err, ErrNotFound): // a peer's token, not recorded yet
+			began = rc.IssuedAt
+		case err != nil:
+			return Pair{}, err
+		}
+		rc.AuthTime = began.Truncate(time.Second)
+		if !s.now().Before(rc.AuthTime.Add(s.cfg.SessionMaxAge)) {
+			if known {
+				if _, err := s.endSession(ctx, ot.FamilyID, ot.UserID, ReasonMaxAge); err != nil {
+					return Pair{}, err
+				}
+				s.audit(ctx, "session_expired", ot.UserID, "", c, fmt.Sprintf("session %s: %s", ot.FamilyID, ReasonMaxAge))
+			}
+			return Pair{}, tokenErr(token.ErrInvalid)
+		}
+	}
+	limit := token.ExpiresBy(s.sessionCap(rc.AuthTime, s.now()))
+	access, _, err := s.tokens.AccessFrom(rc, limit)
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint access: %w", err)
 	}
@@ -248,7 +279,7 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 		}
 		return Pair{Access: access}, nil
 	}
-	next, nc, err := s.tokens.Rotate(rc)
+	next, nc, err := s.tokens.Rotate(rc, limit)
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint refresh: %w", err)
 	}
@@ -281,7 +312,8 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 // blacklisted, unknown or of an inactive user, another configuration) is not done here and
 // takes Refresh's full path, which reads the token first and answers in SimpleJWT's order.
 func (s *Service) rotateFast(ctx context.Context, rc token.Claims, c Client) (Pair, bool, error) {
-	if !s.cfg.RotateRefreshTokens || !s.cfg.BlacklistAfterRotation || !validUUID(rc.UserID) || rc.SessionID == "" {
+	if !s.cfg.RotateRefreshTokens || !s.cfg.BlacklistAfterRotation || !validUUID(rc.UserID) || rc.SessionID == "" ||
+		s.cfg.SessionMaxAge > 0 && rc.AuthTime.IsZero() {
 		return Pair{}, false, nil
 	}
 	u, err := s.userByID(ctx, rc.UserID)
@@ -291,11 +323,12 @@ func (s *Service) rotateFast(ctx context.Context, rc token.Claims, c Client) (Pa
 	if err != nil || !u.IsActive || rc.IssuedAt.Before(u.TokensValidAfter) {
 		return Pair{}, false, nil
 	}
-	access, _, err := s.tokens.AccessFrom(rc)
+	limit := token.ExpiresBy(s.sessionCap(rc.AuthTime, s.now()))
+	access, _, err := s.tokens.AccessFrom(rc, limit)
 	if err != nil {
 		return Pair{}, true, fmt.Errorf("auth: mint access: %w", err)
 	}
-	next, nc, err := s.tokens.Rotate(rc)
+	next, nc, err := s.tokens.Rotate(rc, limit)
 	if err != nil {
 		return Pair{}, true, fmt.Errorf("auth: mint refresh: %w", err)
 	}

@@ -127,3 +127,41 @@ func (db *DB) FlushEndedSessions(ctx context.Context, before time.Time) (int, er
 		db.dialect.ts(before))
 	return int(n), wrap("flush ended sessions", err)
 }
+
+// SessionStart is when the session's first token was recorded; auth.ErrNotFound when it has none.
+func (db *DB) SessionStart(ctx context.Context, sessionID string) (time.Time, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	var t time.Time
+	err := db.queryRow(ctx, db.r, `SELECT MIN(created_at) FROM outstanding_tokens WHERE family_id = ?`, sessionID).Scan(scanTime(&t))
+	if err == nil && t.IsZero() {
+		err = auth.ErrNotFound
+	}
+	return t, wrap("session start", err)
+}
+
+// SessionEnded reports whether the session is recorded ended.
+func (db *DB) SessionEnded(ctx context.Context, sessionID string) (bool, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	ended, err := db.sessionEnded(ctx, db.r, sessionID)
+	return ended, wrap("session ended", err)
+}
+
+// EndedSessionsOfUser lists the user's ended sessions, the most recently ended first.
+func (db *DB) EndedSessionsOfUser(ctx context.Context, userID string, limit int) ([]auth.EndedSession, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	id, ok := canonicalUUID(userID)
+	if !ok {
+		return nil, nil
+	}
+	out, err := selectAll(ctx, db, db.r, `SELECT id, user_id, ended_at, reason FROM ended_sessions
+		WHERE user_id = ? ORDER BY ended_at DESC, id LIMIT ?`, []any{id, pageLimit(limit)},
+		func(rows *sql.Rows) (auth.EndedSession, error) {
+			var e auth.EndedSession
+			err := rows.Scan(&e.ID, str(&e.UserID), scanTime(&e.EndedAt), &e.Reason)
+			return e, err
+		})
+	return out, wrap("ended sessions of user", err)
+}

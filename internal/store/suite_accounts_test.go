@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"database/sql"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -261,4 +263,25 @@ var accountCases = []suiteCase{
 		_, err = db.AccountTokenByID(ctx, tk.ID)
 		wantErr(t, "token of a deleted user", err, auth.ErrNotFound)
 	}},
+}
+
+// oldUser inserts a user with the columns of migration 0001 alone, for tests that run the
+// store's code on a database migrated only that far (the store's CreateUser writes later
+// columns).
+func oldUser(t *testing.T, url, email string) auth.User {
+	t.Helper()
+	driver, dsn := "pgx", url
+	joined, valid := any(t0), any(t0.Add(-time.Hour).Truncate(time.Second))
+	if path, ok := strings.CutPrefix(url, "sqlite://"); ok {
+		driver, dsn = "sqlite", path
+		joined, valid = t0.UnixMicro(), t0.Add(-time.Hour).Truncate(time.Second).UnixMicro()
+	}
+	raw, err := sql.Open(driver, dsn)
+	wantNoErr(t, "open "+driver, err)
+	defer raw.Close()
+	u := auth.User{ID: newUUID(), Email: email, PasswordHash: "!", IsActive: true}
+	_, err = raw.ExecContext(ctxT(t), `INSERT INTO users (id, email, email_lower, password, date_joined,
+		tokens_valid_after) VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, email, strings.ToLower(email), u.PasswordHash, joined, valid)
+	wantNoErr(t, "insert a user of migration 0001", err)
+	return u
 }

@@ -93,6 +93,12 @@ func (m *Manager) encode(c Claims) ([]byte, []Claim, error) {
 		b = append(b, ':')
 		b = appendPyString(b, c.SessionID)
 	}
+	if !c.AuthTime.IsZero() {
+		b = append(b, ',')
+		b = appendPyString(b, AuthTimeClaim)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, c.AuthTime.Unix(), 10)
+	}
 	var extra []Claim
 	if len(c.Extra) > 0 {
 		extra = make([]Claim, 0, len(c.Extra))
@@ -100,6 +106,9 @@ func (m *Manager) encode(c Claims) ([]byte, []Claim, error) {
 	reserved := []string{n.TokenType, "exp", "iat", n.JTI, n.SlidingRefreshExp, n.UserID}
 	if c.SessionID != "" {
 		reserved = append(reserved, SessionClaim)
+	}
+	if !c.AuthTime.IsZero() {
+		reserved = append(reserved, AuthTimeClaim)
 	}
 	for i, e := range c.Extra {
 		if slices.Contains(reserved, e.Name) {

@@ -14,6 +14,9 @@ func (h *handler) registerRoutes() {
 	h.handle("POST", "/logout_token/", h.requireAccessToLogOut(h.logout()))
 	h.handle("GET", "/api/me/", h.requireAccess(h.me()))
 
+	// Token introspection (RFC 7662), for resource servers that must see revocations at once.
+	h.handle("POST", "/api/token/introspect/", h.introspect())
+
 	// Two-factor login by e-mailed code.
 	h.handle("POST", "/api/token/2fa/", h.twoFactorFinish())
 	h.handle("POST", "/api/token/2fa/resend/", h.twoFactorResend())

@@ -3,6 +3,8 @@
 package web
 
 import (
+	"crypto/sha256"
+
 	"github.com/authgate/authgate/internal/clientip"
 	"log/slog"
 	"net/http"
@@ -40,6 +42,9 @@ type Deps struct {
 	Cookie         CookieConfig
 	// Admin serves /admin/ when set.
 	Admin http.Handler
+	// IntrospectionClients are the resource servers allowed to call token introspection
+	// (RFC 7662), client id to secret.
+	IntrospectionClients map[string]string
 	// Version is reported by /healthz.
 	Version string
 	Now     func() time.Time
@@ -79,6 +84,8 @@ type handler struct {
 	djoser    string
 	publicURL string
 	pages     *http.ServeMux
+	// introClients maps each introspection client id to the SHA-256 of its secret.
+	introClients map[string][32]byte
 }
 
 // NewHandler returns the whole HTTP surface: routes (routes.go) wrapped in the middleware.
@@ -106,6 +113,10 @@ func NewHandler(d Deps) http.Handler {
 		schemes: d.AuthHeaderTypes, cors: newCORS(d.CORS), proxies: d.TrustedProxies, cookie: d.Cookie,
 		version: d.Version, now: d.Now, routes: map[string]map[string]http.Handler{}, admin: d.Admin,
 		djoser: d.DjoserPrefix, publicURL: strings.TrimSuffix(d.PublicURL, "/"), pages: http.NewServeMux(),
+	}
+	h.introClients = make(map[string][32]byte, len(d.IntrospectionClients))
+	for id, secret := range d.IntrospectionClients {
+		h.introClients[id] = sha256.Sum256([]byte(secret))
 	}
 	h.registerRoutes()
 	var root http.Handler = http.HandlerFunc(h.dispatch)
