@@ -32,6 +32,10 @@ func TestInviteCommand(t *testing.T) {
 		t.Errorf("invitation mail %q:\n%s", m.Subject, m.Text)
 	}
 
+	// The invitation lives on: the flush deletes only links past their lifetime.
+	if out, errOut, code := cli(t, env, "", "flushexpiredtokens"); code != 0 || !strings.Contains(out, "0 expired account links deleted") {
+		t.Errorf("flushexpiredtokens: exit %d\n%s\n%s", code, out, errOut)
+	}
 	if _, errOut, code := cli(t, env, "a long pass phrase\n", "createuser", "--email", "ada@example.com", "--password-stdin"); code != 0 {
 		t.Fatalf("createuser: %s", errOut)
 	}
