@@ -18,7 +18,7 @@ func TestInviteCommand(t *testing.T) {
 	env := append(sqliteEnv(t, "AUTHGATE_SIGNUP=invite", "AUTHGATE_PUBLIC_URL=https://auth.example.com/"),
 		"AUTHGATE_EMAIL_URL="+smtp.URL())
 	out, errOut, code := cli(t, env, "", "invite", "--email", "grace@example.com")
-	if code != 0 || !strings.Contains(out, "invitation sent to grace@example.com") {
+	if code != 0 || !strings.Contains(out, "invitation sent to grace@example.com; it works once, within 7 days") {
 		t.Fatalf("invite: exit %d\n%s\n%s", code, out, errOut)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

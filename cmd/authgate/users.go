@@ -1,6 +1,7 @@
 package main
 
 import (
+	"time"
 	"bufio"
 	"context"
 	"errors"
@@ -140,8 +141,19 @@ func cmdInvite(ctx context.Context, e env, args []string) error {
 		}
 		return fmt.Errorf("invite: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "invitation sent to %s; it works once, for %s\n", email, cfg.InvitationTTL)
+	fmt.Fprintf(e.stdout, "invitation sent to %s; it works once, within %s\n", email, days(cfg.InvitationTTL))
 	return nil
+}
+
+// days spells a lifetime in whole days when it is one ("7 days"), else as Go does ("36h0m0s").
+func days(d time.Duration) string {
+	switch {
+	case d == 24*time.Hour:
+		return "1 day"
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 // readPassword takes the password from standard input's first line, or prompts twice without
