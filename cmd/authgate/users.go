@@ -1,7 +1,6 @@
 package main
 
 import (
-	"time"
 	"bufio"
 	"context"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/authgate/authgate/internal/auth"
 	"golang.org/x/term"
