@@ -34,6 +34,34 @@ func mustUserByID(t *testing.T, db *store.DB, id string) auth.User {
 }
 
 var accountCases = []suiteCase{
+	{"accounts/migration 0004 carries reset tokens over and counts users as verified", func(t *testing.T, b backend) {
+		url := b.url(t)
+		db := openRaw(t, url, store.Options{})
+		ctx := ctxT(t)
+		wantNoErr(t, "MigrateTo 0003", db.MigrateTo(ctx, "0003_sessions"))
+		u := oldUser(t, url, "before@example.com")
+		reset, login := challenge(u.ID, auth.PurposeReset, t0), challenge(u.ID, auth.PurposeLogin, t0)
+		for _, c := range []auth.Challenge{reset, login} {
+			wantNoErr(t, "CreateChallenge", db.CreateChallenge(ctx, c, 3))
+		}
+		wantNoErr(t, "Migrate", db.Migrate(ctx))
+		got := mustUserByID(t, db, u.ID)
+		sameTime(t, "VerifiedAt of a user from before", got.VerifiedAt, t0)
+		if got.ActivationPending || got.FirstName != "" {
+			t.Errorf("a user from before: %+v", got)
+		}
+		tk, err := db.AccountTokenByID(ctx, reset.ID)
+		wantNoErr(t, "the reset token after the migration", err)
+		if tk.Purpose != auth.PurposeReset || tk.UserID != u.ID || tk.Email != u.Email || !tk.ConsumedAt.IsZero() {
+			t.Errorf("carried over as %+v", tk)
+		}
+		sameTime(t, "ExpiresAt", tk.ExpiresAt, reset.ExpiresAt)
+		_, err = db.ChallengeByID(ctx, reset.ID)
+		wantErr(t, "the reset challenge after the migration", err, auth.ErrNotFound)
+		if _, err := db.ChallengeByID(ctx, login.ID); err != nil {
+			t.Errorf("a login challenge went with the reset ones: %v", err)
+		}
+	}},
 	{"accounts/user names and verified state round-trip", func(t *testing.T, b backend) {
 		db := b.open(t)
 		ctx := ctxT(t)
