@@ -1,0 +1,108 @@
+package store_test
+
+import (
+	"database/sql"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/internal/auth"
+	"github.com/authgate/authgate/internal/store"
+	"github.com/authgate/authgate/internal/store/storetest"
+	"github.com/authgate/authgate/internal/topotest"
+)
+
+// throughPgBouncer starts PgBouncer in transaction mode in front of the test PostgreSQL server
+// and returns a function making fresh databases on the server, reached through PgBouncer.
+func throughPgBouncer(t *testing.T) func(t testing.TB) string {
+	admin, err := url.Parse(storetest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bouncer := topotest.StartPgBouncer(t, admin.Host)
+	return func(t testing.TB) string {
+		u, err := url.Parse(storetest.PostgresURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Host = bouncer.Addr()
+		return u.String()
+	}
+}
+
+// TestPgBouncer runs the whole store suite through PgBouncer with pool_mode=transaction and
+// otherwise PgBouncer's defaults (no ignore_startup_parameters): migrations, the rotation races
+// across handles, fail-closed statement timeouts.
+func TestPgBouncer(t *testing.T) {
+	t.Parallel()
+	through := throughPgBouncer(t)
+	b := backend{name: "postgres", url: through, pooler: true}
+	b.open = func(t testing.TB) *store.DB {
+		return storetest.Open(t, through(t), b.with(store.Options{}))
+	}
+	runStoreSuite(t, b)
+}
+
+// TestPgBouncerWithoutPoolerMode is the control: without the pooler setting authgate sends
+// statement_timeout as a startup parameter, which PgBouncer refuses by default.
+func TestPgBouncerWithoutPoolerMode(t *testing.T) {
+	t.Parallel()
+	through := throughPgBouncer(t)
+	_, err := store.Open(ctxT(t), through(t), store.Options{RetryDelay: time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "unsupported startup parameter") {
+		t.Fatalf("Open through PgBouncer without the pooler setting: %v, want PgBouncer's refusal", err)
+	}
+	_, err = store.Open(ctxT(t), through(t)+"&default_query_exec_mode=describe_exec",
+		store.Options{TransactionPooler: true})
+	if err == nil || !strings.Contains(err.Error(), "describe_exec") {
+		t.Fatalf("Open with describe_exec through a transaction pooler: %v, want it refused", err)
+	}
+}
+
+// TestPostgresReadOnlyServer: a server that turns read-only (a standby, a primary demoted into
+// one) makes writes and readiness fail closed, and its connections are dropped, so that once a
+// writable server answers again writes work without a restart. The control for the last step:
+// database/sql would otherwise keep reusing the read-only connection.
+func TestPostgresReadOnlyServer(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.PostgresURL(t)
+	name := strings.TrimPrefix(must(url.Parse(dbURL)).Path, "/")
+	admin, err := sql.Open("pgx", storetest.AdminURL())
+	wantNoErr(t, "admin connection", err)
+	defer admin.Close()
+	adminExec := func(stmt string) {
+		t.Helper()
+		if _, err := admin.ExecContext(ctxT(t), stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db := storetest.Open(t, dbURL, store.Options{MaxOpenConns: 1})
+	ctx := ctxT(t)
+	u := mustUser(t, db, "ro@example.com")
+
+	adminExec(`ALTER DATABASE ` + name + ` SET default_transaction_read_only = on`)
+	adminExec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '` + name + `'`)
+	for range 2 { // the first may meet the terminated connection
+		err = db.SetLastLogin(ctx, u.ID, t0)
+	}
+	wantErr(t, "write on a read-only server", err, auth.ErrUnavailable)
+	err = db.Ping(ctx)
+	wantErr(t, "Ping of a read-only server", err, auth.ErrUnavailable)
+	if !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("Ping of a read-only server: %v, want it to say read-only", err)
+	}
+	// The pool now holds a connection opened read-only.
+	adminExec(`ALTER DATABASE ` + name + ` RESET default_transaction_read_only`)
+	err = db.SetLastLogin(ctx, u.ID, t0)
+	wantErr(t, "write on the read-only connection", err, auth.ErrUnavailable)
+	wantNoErr(t, "write once the server is writable (a new connection)", db.SetLastLogin(ctx, u.ID, t0))
+	wantNoErr(t, "Ping once the server is writable", db.Ping(ctx))
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
