@@ -67,7 +67,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{
 		MaxOpenConns: cfg.DBMaxOpenConns, StatementTimeout: cfg.DBStatementTime,
-		ConnectRetries: cfg.DBRetries, Now: o.Now,
+		ConnectRetries: cfg.DBRetries, Now: o.Now, TransactionPooler: cfg.DatabasePooler == "transaction",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("AUTHGATE_DATABASE_URL: %w", err)
@@ -119,6 +119,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
 	scfg.UpdateLastLogin = cfg.UpdateLastLogin
 	scfg.ReuseDetection = cfg.ReuseDetection
+	scfg.AcceptUnknownRefresh = cfg.AcceptUnknownRefresh
 	scfg.TwoFactor = cfg.TwoFactor
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
@@ -146,10 +147,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Service = svc
 	if db.Dialect() == "postgres" && cfg.UserCacheTTL > 0 { // instances share the database: share forgets
-		n, err := notify.Start(notify.Options{DatabaseURL: cfg.DatabaseURL, Forget: svc.ForgetUser,
+		// LISTEN holds a session, which a transaction pooler does not keep: a listen URL goes
+		// straight to PostgreSQL.
+		listenURL, setting := cfg.DatabaseURL, "AUTHGATE_DATABASE_URL"
+		if cfg.DBListenURL != "" {
+			listenURL, setting = cfg.DBListenURL, "AUTHGATE_DATABASE_LISTEN_URL"
+		}
+		n, err := notify.Start(notify.Options{DatabaseURL: listenURL, Forget: svc.ForgetUser,
 			ForgetAll: svc.ForgetAllUsers, Logger: log})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", setting, err)
 		}
 		svc.PublishUserChanges(n.Publish)
 		a.closers = append(a.closers, n.Close)
