@@ -26,19 +26,24 @@ import (
 	"time"
 )
 
-// Program returns the path of an executable: from PATH, else from dirs (globs allowed; the
-// last match wins, so the highest PostgreSQL version of /usr/lib/postgresql/*/bin). It fails
-// the test, naming pkg, when there is none.
+// Program returns the path of an executable: from dirs (globs allowed; the last match wins, so
+// the highest PostgreSQL version of /usr/lib/postgresql/*/bin), else PATH, else the sbin
+// directories. It fails the test, naming pkg, when there is none.
 func Program(t testing.TB, name, pkg string, dirs ...string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, d := range append(dirs, "/usr/sbin", "/usr/local/sbin") {
+	for _, d := range dirs {
 		matches, _ := filepath.Glob(filepath.Join(d, name))
 		sort.Strings(matches)
 		if len(matches) > 0 {
 			return matches[len(matches)-1]
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, d := range []string{"/usr/sbin", "/usr/local/sbin"} {
+		if p := filepath.Join(d, name); executable(p) {
+			return p
 		}
 	}
 	t.Fatalf("topotest: %s not found: install the Debian package %s (.ci/run does)", name, pkg)
@@ -156,6 +161,7 @@ func start(t testing.TB, name string, asService bool, prog string, args ...strin
 	t.Helper()
 	p := &Process{name: name, cmd: command(t, asService, prog, args...), log: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	p.cmd.WaitDelay = 2 * time.Second // an orphan holding the output pipe does not hold Wait
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("topotest: start %s: %v", name, err)
 	}
@@ -172,11 +178,58 @@ func start(t testing.TB, name string, asService bool, prog string, args ...strin
 	return p
 }
 
-// Kill sends SIGKILL to the whole process group (a server and every child it forked, as when its
-// machine is lost) and waits for the server to exit.
+// Kill takes the server down at once with every process it forked, as the loss of its machine
+// would, and waits for it to exit. PostgreSQL's children each start a session of their own
+// (setsid), so the process group is not enough: the server is stopped so that it forks no more,
+// and its descendants, found in /proc, are killed with it.
 func (p *Process) Kill() {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	if p.Exited() {
+		return
+	}
+	pid := p.cmd.Process.Pid
+	_ = syscall.Kill(pid, syscall.SIGSTOP)
+	for _, c := range descendants(pid) {
+		_ = syscall.Kill(c, syscall.SIGKILL)
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
 	<-p.done
+}
+
+// descendants lists the processes below pid, from /proc.
+func descendants(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil {
+			children[ppid] = append(children[ppid], child)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		next := queue[0]
+		queue = queue[1:]
+		out = append(out, children[next]...)
+		queue = append(queue, children[next]...)
+	}
+	return out
 }
 
 // Exited reports whether the process has exited.
@@ -217,6 +270,12 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// executable reports whether path is an executable file.
+func executable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
 // dialable reports whether something accepts TCP connections on addr.
