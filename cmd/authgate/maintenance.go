@@ -55,7 +55,12 @@ func cmdFlushExpired(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "done: %d expired tokens, %d expired challenges, %d expired admin sessions deleted\n", total, ch, ss)
+	// Ended sessions are kept while their access tokens may live; a day is far more than any.
+	es, err := a.DB.FlushEndedSessions(ctx, now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "done: %d expired tokens, %d expired challenges, %d expired admin sessions, %d ended sessions deleted\n", total, ch, ss, es)
 	return nil
 }
 

@@ -19,6 +19,7 @@ type userData struct {
 	CanPassword bool
 	Error       string
 	Sessions    []auth.Session
+	Ended       []auth.EndedSession // the latest ended sessions
 	Tokens      []tokenRow
 	Events      []eventRow
 }
@@ -68,6 +69,9 @@ func (p *panel) userDetails(ctx context.Context, s *staffSession, u auth.User) (
 	}
 	var err error
 	if d.Sessions, err = store.Sessions(ctx, u.ID, p.now()); err != nil {
+		return d, err
+	}
+	if d.Ended, err = store.EndedSessionsOfUser(ctx, u.ID, 10); err != nil {
 		return d, err
 	}
 	tokens, err := store.ListTokens(ctx, auth.TokenQuery{UserID: u.ID, Now: p.now(), Limit: 10})

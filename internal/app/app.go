@@ -120,6 +120,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.UpdateLastLogin = cfg.UpdateLastLogin
 	scfg.ReuseDetection = cfg.ReuseDetection
 	scfg.AcceptUnknownRefresh = cfg.AcceptUnknownRefresh
+	scfg.SessionIdleTimeout = cfg.SessionIdleTimeout
+	scfg.SessionMaxAge = cfg.SessionMaxAge
+	scfg.SessionsPerUser = cfg.SessionsPerUser
 	scfg.TwoFactor = cfg.TwoFactor
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
@@ -146,6 +149,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Service = svc
+	if !o.NoMigrate { // the schema is current: sessions ended elsewhere can be read
+		if err := svc.LoadEndedSessions(ctx); err != nil {
+			return nil, fmt.Errorf("ended sessions: %w", err)
+		}
+		sctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			svc.SyncSessions(sctx, auth.SessionSyncInterval)
+		}()
+		a.closers = append(a.closers, func() error { stop(); <-done; return nil })
+	}
 	if db.Dialect() == "postgres" && cfg.UserCacheTTL > 0 { // instances share the database: share forgets
 		// LISTEN holds a session, which a transaction pooler does not keep: a listen URL goes
 		// straight to PostgreSQL.
@@ -170,6 +185,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if err != nil {
 		return nil, err
 	}
+	clients, err := introspectionClients(cfg)
+	if err != nil {
+		return nil, err
+	}
 	adm := admin.New(admin.Deps{
 		Service: svc, Logger: log, Now: o.Now, SessionTTL: cfg.AdminSessionTTL,
 		SecureCookies: cfg.AdminCookieSecure, Limiter: limiter, LoginRate: rates.Login,
@@ -179,6 +198,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Service: svc, Limiter: limiter, Rates: rates, Logger: log, Metrics: a.Metrics,
 		AuthHeaderTypes: cfg.AuthHeaderTypes, CORS: web.CORSConfig{AllowedOrigins: cfg.CORSAllowedOrigins},
 		TrustedProxies: cfg.TrustedProxies, Version: Version, Now: o.Now, Admin: adm,
+		IntrospectionClients: clients,
 		Cookie: web.CookieConfig{Enabled: cfg.RefreshCookie, Secure: cfg.RefreshCookieSecure,
 			BodyToo: cfg.RefreshCookieBody, Domain: cfg.RefreshCookieDomain},
 	})

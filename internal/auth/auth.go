@@ -34,6 +34,9 @@ const (
 	ReasonBlacklist     = "blacklist" // POST /api/token/blacklist/
 	ReasonSession       = "session_revoked"
 	ReasonDeactivated   = "deactivated"
+	ReasonIdleTimeout   = "idle_timeout"  // AUTHGATE_SESSION_IDLE_TIMEOUT
+	ReasonMaxAge        = "max_age"       // AUTHGATE_SESSION_MAX_AGE
+	ReasonSessionLimit  = "session_limit" // AUTHGATE_SESSIONS_PER_USER
 )
 
 // OutstandingToken is a refresh token authgate issued (or accepted from a peer SimpleJWT
@@ -45,7 +48,7 @@ type OutstandingToken struct {
 	Token     string
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	FamilyID  string // the jti of the login's first refresh token
+	FamilyID  string // the session: an opaque random id, carried by the tokens' sid claim
 	ParentJTI string // empty for the first token of a family
 	ClientIP  string
 	UserAgent string

@@ -147,10 +147,10 @@ func (s *Service) RevokeSession(ctx context.Context, u User, familyID string, c 
 	}
 	for _, x := range ss {
 		if x.FamilyID == familyID {
-			if _, err := s.store.RevokeFamily(ctx, familyID, ReasonSession, s.now().UTC()); err != nil {
+			if _, err := s.endSession(ctx, familyID, u.ID, ReasonSession); err != nil {
 				return err
 			}
-			s.audit(ctx, "session_revoked", u.ID, "", c, familyID)
+			s.audit(ctx, "session_revoked", u.ID, "", c, "session "+familyID)
 			return nil
 		}
 	}
@@ -174,22 +174,7 @@ func (s *Service) FamilyOf(ctx context.Context, u User, rawRefresh string) strin
 	return ot.FamilyID
 }
 
-// LogoutOthers revokes every live login of the caller but the one named.
+// LogoutOthers ends every session of the caller but the one named.
 func (s *Service) LogoutOthers(ctx context.Context, u User, keepFamily string, c Client) (int, error) {
-	ss, err := s.Sessions(ctx, u)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, x := range ss {
-		if x.FamilyID == keepFamily {
-			continue
-		}
-		if _, err := s.store.RevokeFamily(ctx, x.FamilyID, ReasonSession, s.now().UTC()); err != nil {
-			return n, err
-		}
-		n++
-	}
-	s.audit(ctx, "session_revoked", u.ID, "", c, "all other sessions")
-	return n, nil
+	return s.EndOtherSessions(ctx, u, keepFamily, ReasonSession, c)
 }

@@ -36,6 +36,13 @@ type Config struct {
 	ResetURL          string        // optional link template for reset mails; "{token}" is replaced
 
 	PasswordMinLength int
+
+	// Session limits (issue #15), all off when zero: a session not refreshed for IdleTimeout
+	// ends, none lives longer than MaxAge after its login whatever its rotations, and a login
+	// beyond PerUser sessions of its user ends the least recently used one.
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
+	SessionsPerUser    int
 }
 
 // DefaultConfig is the tutorial's SimpleJWT settings plus authgate's safe defaults.
@@ -87,6 +94,7 @@ type Service struct {
 	cfg     Config
 	secret  []byte // keys the HMAC of codes and opaque ids at rest
 	users   *userCache
+	ended   *endedSessions
 	onAudit func(AuditEvent)
 }
 
@@ -135,6 +143,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 		store: d.Store, tokens: d.Tokens, hasher: d.Hasher, mailer: d.Mailer, log: d.Logger,
 		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit,
 		users: newUserCache(d.UserCacheTTL, 10000, d.Now),
+		ended: newEndedSessions(d.Tokens.AccessLifetime() + d.Tokens.Leeway() + sessionSyncWindow),
 	}
 	return s, nil
 }

@@ -35,6 +35,9 @@ type Config struct {
 	UpdateLastLogin             bool
 	ReuseDetection              bool
 	AcceptUnknownRefresh        bool
+	SessionIdleTimeout          time.Duration
+	SessionMaxAge               time.Duration
+	SessionsPerUser             int
 
 	Algorithm        string
 	SigningKey       string
@@ -52,6 +55,9 @@ type Config struct {
 	TokenTypeClaim   string
 	JTIClaim         string
 	UserIDClaim      string
+
+	IntrospectionClients     []string // "client_id:secret" pairs
+	IntrospectionClientsFile string
 
 	CORSAllowedOrigins  []string
 	TrustedProxies      []netip.Prefix
@@ -111,6 +117,9 @@ func settings() []setting {
 		{"AUTHGATE_UPDATE_LAST_LOGIN", "update-last-login", "false", "SimpleJWT UPDATE_LAST_LOGIN", boolean(func(c *Config) *bool { return &c.UpdateLastLogin })},
 		{"AUTHGATE_REUSE_DETECTION", "reuse-detection", "true", "reuse of a rotated refresh token revokes its family", boolean(func(c *Config) *bool { return &c.ReuseDetection })},
 		{"AUTHGATE_ACCEPT_UNKNOWN_REFRESH_TOKENS", "accept-unknown-refresh-tokens", "true", "accept once a validly signed refresh token the database has no record of (a peer SimpleJWT deployment issued it); false after a restore or an asynchronous failover (docs/production.md)", boolean(func(c *Config) *bool { return &c.AcceptUnknownRefresh })},
+		{"AUTHGATE_SESSION_IDLE_TIMEOUT", "session-idle-timeout", "0s", "a session not refreshed for this long ends: no token of it outlives its last refresh by more (0: off)", dur(func(c *Config) *time.Duration { return &c.SessionIdleTimeout })},
+		{"AUTHGATE_SESSION_MAX_AGE", "session-max-age", "0s", "no session outlives its login by more, whatever its refreshes (0: off)", dur(func(c *Config) *time.Duration { return &c.SessionMaxAge })},
+		{"AUTHGATE_SESSIONS_PER_USER", "sessions-per-user", "0", "a login beyond this many sessions of its user ends the least recently used one (0: no limit)", integer(func(c *Config) *int { return &c.SessionsPerUser }, 0, 100000)},
 
 		{"AUTHGATE_ALGORITHM", "algorithm", "HS256", "SimpleJWT ALGORITHM: HS256/384/512, RS256/384/512, PS256, ES256/384/512, EdDSA", str(func(c *Config) *string { return &c.Algorithm })},
 		{"AUTHGATE_SIGNING_KEY", "signing-key", "", "HMAC secret or PEM private key (else SIMPLE_JWT_SIGNING_KEY, else SECRET_KEY)", str(func(c *Config) *string { return &c.SigningKey })},
@@ -127,6 +136,9 @@ func settings() []setting {
 		{"AUTHGATE_TOKEN_TYPE_CLAIM", "token-type-claim", "token_type", "SimpleJWT TOKEN_TYPE_CLAIM", str(func(c *Config) *string { return &c.TokenTypeClaim })},
 		{"AUTHGATE_JTI_CLAIM", "jti-claim", "jti", "SimpleJWT JTI_CLAIM", str(func(c *Config) *string { return &c.JTIClaim })},
 		{"AUTHGATE_USER_ID_CLAIM", "user-id-claim", "user_id", "SimpleJWT USER_ID_CLAIM", str(func(c *Config) *string { return &c.UserIDClaim })},
+
+		{"AUTHGATE_INTROSPECTION_CLIENTS", "introspection-clients", "", "comma-separated client_id:secret pairs allowed to call POST /api/token/introspect/ (RFC 7662) with HTTP Basic; secrets of 16+ characters", list(func(c *Config) *[]string { return &c.IntrospectionClients })},
+		{"AUTHGATE_INTROSPECTION_CLIENTS_FILE", "introspection-clients-file", "", "file of client_id:secret pairs, one per line or comma-separated (with AUTHGATE_INTROSPECTION_CLIENTS: both count)", str(func(c *Config) *string { return &c.IntrospectionClientsFile })},
 
 		{"AUTHGATE_CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins (https://app.example.com, https://*.example.com); empty: no CORS", list(func(c *Config) *[]string { return &c.CORSAllowedOrigins })},
 		{"AUTHGATE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs whose X-Forwarded-For is believed", prefixes},

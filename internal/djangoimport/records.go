@@ -157,7 +157,8 @@ func (imp *importer) outstanding(r record) (outstanding, error) {
 	if f.Token == nil || *f.Token == "" {
 		return o, errors.New(`no "token"`)
 	}
-	t := auth.OutstandingToken{JTI: *f.JTI, Token: *f.Token, FamilyID: *f.JTI}
+	// Django's tokens have no sessions: each is a session of its own, with an opaque id.
+	t := auth.OutstandingToken{JTI: *f.JTI, Token: *f.Token, FamilyID: auth.NewSessionID()}
 	switch u := bytes.TrimSpace(f.User); {
 	case len(u) == 0 || string(u) == "null":
 	case u[0] == '"':

@@ -71,6 +71,7 @@ func runStoreSuite(t *testing.T, b backend) {
 	cases = append(cases, adminSessionCases...)
 	cases = append(cases, failClosedCases...)
 	cases = append(cases, migrateCases...)
+	cases = append(cases, sessionCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -10,8 +10,11 @@ func (h *handler) registerRoutes() {
 	h.handle("POST", "/api/token/blacklist/", h.blacklist())
 	h.handle("POST", "/api/token/sliding/", h.obtainSliding())
 	h.handle("POST", "/api/token/sliding/refresh/", h.refreshSliding())
-	h.handle("POST", "/logout_token/", h.requireAccess(h.logout()))
+	h.handle("POST", "/logout_token/", h.requireAccessToLogOut(h.logout()))
 	h.handle("GET", "/api/me/", h.requireAccess(h.me()))
+
+	// Token introspection (RFC 7662), for resource servers that must see revocations at once.
+	h.handle("POST", "/api/token/introspect/", h.introspect())
 
 	// Two-factor login by e-mailed code.
 	h.handle("POST", "/api/token/2fa/", h.twoFactorFinish())

@@ -3,6 +3,8 @@
 package web
 
 import (
+	"crypto/sha256"
+
 	"github.com/authgate/authgate/internal/clientip"
 	"log/slog"
 	"net/http"
@@ -39,6 +41,9 @@ type Deps struct {
 	Cookie         CookieConfig
 	// Admin serves /admin/ when set.
 	Admin http.Handler
+	// IntrospectionClients are the resource servers allowed to call token introspection
+	// (RFC 7662), client id to secret.
+	IntrospectionClients map[string]string
 	// Version is reported by /healthz.
 	Version string
 	Now     func() time.Time
@@ -68,6 +73,8 @@ type handler struct {
 	now     func() time.Time
 	routes  map[string]map[string]http.Handler // path without trailing slash -> method -> handler
 	admin   http.Handler
+	// introClients maps each introspection client id to the SHA-256 of its secret.
+	introClients map[string][32]byte
 }
 
 // NewHandler returns the whole HTTP surface: routes (routes.go) wrapped in the middleware.
@@ -91,6 +98,10 @@ func NewHandler(d Deps) http.Handler {
 		svc: d.Service, lim: d.Limiter, rates: d.Rates, log: d.Logger, metrics: d.Metrics,
 		schemes: d.AuthHeaderTypes, cors: newCORS(d.CORS), proxies: d.TrustedProxies, cookie: d.Cookie,
 		version: d.Version, now: d.Now, routes: map[string]map[string]http.Handler{}, admin: d.Admin,
+	}
+	h.introClients = make(map[string][32]byte, len(d.IntrospectionClients))
+	for id, secret := range d.IntrospectionClients {
+		h.introClients[id] = sha256.Sum256([]byte(secret))
 	}
 	h.registerRoutes()
 	var root http.Handler = http.HandlerFunc(h.dispatch)
