@@ -66,12 +66,14 @@ func openPostgres(rawURL string, opts Options) (*DB, error) {
 //   - No statement_timeout startup parameter: PgBouncer refuses startup parameters it does not
 //     track ("unsupported startup parameter"), and SET LOCAL would cost the refresh path, one
 //     autocommit statement, a transaction and two more round trips. Every store call is still
-//     bounded by its context (Options.StatementTimeout): when it ends pgx closes the connection,
-//     and PgBouncer then closes the server connection that ran the statement. The server-side
-//     bound is the operator's: ALTER ROLE authgate SET statement_timeout = '5s'
-//     (docs/production.md), which PgBouncer's server connections inherit. pgx can send cancel
-//     requests instead of closing, but PgBouncer before 1.21 crashes on a Go client's cancel
-//     request (pgbouncer/pgbouncer#904, #801; TestPgBouncer met it with Debian 12's 1.18).
+//     bounded by its context (Options.StatementTimeout): when it ends, pgx closes the connection
+//     after sending a cancel request for the statement, which PgBouncer forwards to the server
+//     connection running it. The bound on the server itself is the operator's:
+//     ALTER ROLE authgate SET statement_timeout = '5s' (docs/production.md), which PgBouncer's
+//     server connections inherit. authgate keeps pgx's default way of ending a call: pgx's
+//     CancelRequestContextWatcherHandler, which gives up on its cancel connection after a delay,
+//     crashed Debian 12's PgBouncer 1.18 in TestPgBouncer ("bad client state",
+//     pgbouncer/pgbouncer#801).
 func forTransactionPooler(cfg *pgx.ConnConfig) error {
 	switch cfg.DefaultQueryExecMode {
 	case pgx.QueryExecModeCacheStatement:

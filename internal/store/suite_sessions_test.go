@@ -13,7 +13,7 @@ var sessionCases = []suiteCase{
 	{"sessions/migration gives existing families opaque ids", func(t *testing.T, b backend) {
 		// Families recorded before 0003 are named by their first token's jti (review finding
 		// 13.5): the migration renames each with one fresh random id.
-		db := openRaw(t, b.url(t), store.Options{})
+		db := openRaw(t, b.url(t), b.with(store.Options{}))
 		ctx := ctxT(t)
 		wantNoErr(t, "MigrateTo 0001", db.MigrateTo(ctx, "0001_init"))
 		u := mustUser(t, db, "old-families@example.com")

@@ -106,3 +106,30 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestSynchronousStandbyLost: with synchronous replication and the standby gone, a commit waits
+// for it, and a rotation fails closed at the store call's deadline: never answered, so no client
+// holds a token no standby has. What it leaves behind: when pgx gives up on a connection it sends
+// a cancel request, and PostgreSQL, cancelling the wait, keeps the commit it had made locally
+// ("committed locally, but might not have been replicated"): the refused rotation is on the
+// primary, and a retry of its token is refused as a reuse (docs/production.md).
+func TestSynchronousStandbyLost(t *testing.T) {
+	t.Parallel()
+	primary := topotest.StartPrimary(t, topotest.PostgresOptions{SynchronousStandby: "standby"})
+	standby := primary.StartStandby(t, "standby")
+	primary.Exec(t, "postgres", `CREATE DATABASE authgate`)
+	db := storetest.Open(t, primary.URL("authgate"), store.Options{StatementTimeout: time.Second})
+	u := mustUser(t, db, "sync@example.com")
+	old := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
+
+	standby.Kill()
+	err := db.RotateRecorded(ctxT(t), old.JTI, tok(u.ID, "", t0, time.Hour), t0)
+	wantErr(t, "a rotation no standby confirms", err, auth.ErrUnavailable)
+	deadline := time.Now().Add(10 * time.Second)
+	for !mustToken(t, db, old.JTI).Blacklisted {
+		if time.Now().After(deadline) {
+			t.Fatal("the refused rotation is not on the primary: has pgx stopped cancelling on close? docs/production.md says it is")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
