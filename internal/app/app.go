@@ -74,6 +74,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.DB = db
 	a.closers = append(a.closers, db.Close)
+	if cfg.DatabasePooler == "transaction" {
+		// Behind PgBouncer the server must end slow statements before authgate gives up: an
+		// authgate deadline sends a cancel request through PgBouncer (docs/production.md).
+		if d, err := db.ServerStatementTimeout(ctx); err == nil && (d == 0 || d >= cfg.DBStatementTime) {
+			log.Warn("behind a transaction pooler, set the server's statement_timeout below AUTHGATE_DB_STATEMENT_TIMEOUT: ALTER ROLE … SET statement_timeout (docs/production.md)",
+				"statement_timeout", d.String(), "AUTHGATE_DB_STATEMENT_TIMEOUT", cfg.DBStatementTime.String())
+		}
+	}
 	if !o.NoMigrate {
 		if err := db.Migrate(ctx); err != nil {
 			return nil, fmt.Errorf("migrate: %w", err)

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -68,12 +70,12 @@ func openPostgres(rawURL string, opts Options) (*DB, error) {
 //     autocommit statement, a transaction and two more round trips. Every store call is still
 //     bounded by its context (Options.StatementTimeout): when it ends, pgx closes the connection
 //     after sending a cancel request for the statement, which PgBouncer forwards to the server
-//     connection running it. The bound on the server itself is the operator's:
-//     ALTER ROLE authgate SET statement_timeout = '5s' (docs/production.md), which PgBouncer's
-//     server connections inherit. authgate keeps pgx's default way of ending a call: pgx's
-//     CancelRequestContextWatcherHandler, which gives up on its cancel connection after a delay,
-//     crashed Debian 12's PgBouncer 1.18 in TestPgBouncer ("bad client state",
-//     pgbouncer/pgbouncer#801).
+//     connection running it. The bound on the server itself is the operator's, below ours:
+//     ALTER ROLE authgate SET statement_timeout = '4s' (docs/production.md), which PgBouncer's
+//     server connections inherit; the server then ends a slow statement itself, and no cancel
+//     request goes through PgBouncer, which crashed on them in TestPgBouncer (Debian 12's 1.18:
+//     "server in bad state: 11", "bad client state", pgbouncer/pgbouncer#822, #801). app warns
+//     at start when the server's bound is missing (ServerStatementTimeout).
 func forTransactionPooler(cfg *pgx.ConnConfig) error {
 	switch cfg.DefaultQueryExecMode {
 	case pgx.QueryExecModeCacheStatement:
@@ -96,4 +98,18 @@ func parseReason(err error) string {
 		return msg[i+len("`: "):]
 	}
 	return "unparsable"
+}
+
+// ServerStatementTimeout reports the statement_timeout the server applies to this store's
+// statements when none is sent: behind a transaction pooler, the role's or database's (0: none).
+// Behind PgBouncer it should be below Options.StatementTimeout (docs/production.md).
+func (db *DB) ServerStatementTimeout(ctx context.Context) (time.Duration, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	var ms int64
+	err := db.r.QueryRowContext(ctx, `SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'`).Scan(&ms)
+	if err != nil {
+		return 0, wrap("server statement timeout", err)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"database/sql"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -29,6 +30,20 @@ func throughPgBouncer(t *testing.T) func(t testing.TB) string {
 		u.Host = bouncer.Addr()
 		return u.String()
 	}
+}
+
+// serverStatementTimeout sets the statement_timeout of the database at url on the server, as
+// an operator sets it on the role behind PgBouncer (docs/production.md): below the store's own
+// deadline, so that the server ends a slow statement and authgate never has to cancel one
+// through PgBouncer (which crashed PgBouncer 1.18 here: "server in bad state: 11").
+func serverStatementTimeout(t *testing.T, dbURL string, d time.Duration) {
+	t.Helper()
+	name := strings.TrimPrefix(must(url.Parse(dbURL)).Path, "/")
+	admin, err := sql.Open("pgx", storetest.AdminURL())
+	wantNoErr(t, "admin connection", err)
+	defer admin.Close()
+	_, err = admin.ExecContext(ctxT(t), fmt.Sprintf(`ALTER DATABASE %s SET statement_timeout = %d`, name, d.Milliseconds()))
+	wantNoErr(t, "set statement_timeout", err)
 }
 
 // TestPgBouncer runs the whole store suite through PgBouncer with pool_mode=transaction and
