@@ -42,8 +42,11 @@ type Config struct {
 	MaxTokenSize int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Logger receives key set fetch failures; default none.
+	// Logger receives key set fetch and introspection failures; default none.
 	Logger *slog.Logger
+	// Introspection, when set, also asks authgate whether each token is still active
+	// (see [Introspection]); nil verifies tokens by their signature and claims alone.
+	Introspection *Introspection
 }
 
 // Defaults of the zero Config fields.

@@ -57,6 +57,9 @@ func writeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, ErrKeysUnavailable):
 		status, body.Detail = http.StatusServiceUnavailable, "Authentication keys are unavailable; try again later."
 		w.Header().Set("Retry-After", "5")
+	case errors.Is(err, ErrIntrospectionUnavailable):
+		status, body.Detail = http.StatusServiceUnavailable, "Authentication service is unavailable; try again later."
+		w.Header().Set("Retry-After", "5")
 	case errors.Is(err, ErrNoCredentials):
 		body.Detail = ErrNoCredentials.Error()
 	case errors.Is(err, ErrBadHeader):

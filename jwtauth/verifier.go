@@ -27,7 +27,8 @@ type Claims struct {
 type Verifier struct {
 	cfg    Config
 	parser *jwt.Parser
-	remote *remoteKeys // nil with a Secret
+	remote *remoteKeys   // nil with a Secret
+	intro  *introspector // nil without Config.Introspection
 }
 
 // New checks cfg and returns its Verifier. It does not fetch the key set: call
@@ -51,6 +52,11 @@ func New(cfg Config) (*Verifier, error) {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
 	v := &Verifier{cfg: cfg, parser: jwt.NewParser(opts...)}
+	if cfg.Introspection != nil {
+		if v.intro, err = newIntrospector(*cfg.Introspection, cfg); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.JWKSURL != "" {
 		v.remote = newRemoteKeys(cfg)
 	} else {
@@ -74,8 +80,9 @@ func (v *Verifier) Refresh(ctx context.Context) error {
 
 // Verify checks raw as SimpleJWT's JWTAuthentication checks an access token, in its order:
 // signature, algorithm, exp, nbf, iat, aud and iss (ErrInvalid); then exp present (ErrNoExp),
-// jti (ErrNoID), token type (ErrNoType, ErrWrongType) and user id (ErrNoUser). An error
-// wrapping ErrKeysUnavailable means the key set could not be had; the token was not judged.
+// jti (ErrNoID), token type (ErrNoType, ErrWrongType) and user id (ErrNoUser); then, with
+// Config.Introspection, whether authgate still holds it active (ErrInvalid when not). An error
+// wrapping ErrKeysUnavailable or ErrIntrospectionUnavailable means the token was not judged.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if len(raw) > v.cfg.MaxTokenSize {
 		return nil, ErrInvalid
@@ -98,7 +105,19 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err != nil {
 		return nil, ErrInvalid
 	}
-	return v.claims(mc)
+	c, err := v.claims(mc)
+	if err != nil || v.intro == nil {
+		return c, err
+	}
+	active, err := v.intro.active(ctx, raw, c.ExpiresAt)
+	if err != nil {
+		v.cfg.Logger.Warn("token introspection failed", "err", err)
+		return nil, err
+	}
+	if !active {
+		return nil, ErrInvalid // revoked: authgate's own answer for such a token
+	}
+	return c, nil
 }
 
 // claims applies SimpleJWT's Token.verify and JWTAuthentication.get_user checks.

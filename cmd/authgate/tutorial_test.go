@@ -215,6 +215,13 @@ func TestTutorial(t *testing.T) {
 	if st != 200 || body != `{"status":"OK, goodbye"}` {
 		t.Fatalf("logout: %d %s", st, body)
 	}
+	// The logout ended that login's session, so its access token no longer opens the API; the
+	// tutorial's next step still logs out everywhere with it, which the logout view allows.
+	req, _ := http.NewRequest("GET", s.url+"/api/me/", nil)
+	req.Header.Set("Authorization", "Bearer "+pair["access"])
+	if st, body, _ = send(t, req); st != 401 {
+		t.Fatalf("the logged-out session's access token on /api/me/: %d %s", st, body)
+	}
 	st, body = curl(t, s.url+"/logout_token/", `{"all": "1"}`, "Authorization", "Bearer "+pair["access"])
 	if st != 200 || body != `{"status":"OK, goodbye, all refresh tokens blacklisted"}` {
 		t.Fatalf("logout all: %d %s", st, body)

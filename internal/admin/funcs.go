@@ -17,6 +17,7 @@ func templateFuncs(static staticFiles) template.FuncMap {
 		"short":  whenShort,
 		"iso":    iso,
 		"reason": reasonLabel,
+		"abbrev": abbrev,
 		// pathseg escapes one path segment ("/" and "?" included); html/template alone would not.
 		"pathseg": url.PathEscape,
 	}
@@ -36,6 +37,14 @@ func whenShort(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// abbrev shortens a long identifier for a list column (the whole one goes in a title).
+func abbrev(s string) string {
+	if r := []rune(s); len(r) > 10 {
+		return string(r[:8]) + "…"
+	}
+	return s
 }
 
 // iso is an instant for a <time datetime> attribute.
@@ -67,6 +76,12 @@ func reasonLabel(reason string) string {
 		return "Session revoked"
 	case auth.ReasonDeactivated:
 		return "User deactivated"
+	case auth.ReasonIdleTimeout:
+		return "Idle timeout"
+	case auth.ReasonMaxAge:
+		return "Maximum session age"
+	case auth.ReasonSessionLimit:
+		return "Too many sessions"
 	case "":
 		return "—"
 	}

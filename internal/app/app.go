@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/internal/admin"
@@ -72,13 +75,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{
 		MaxOpenConns: cfg.DBMaxOpenConns, StatementTimeout: cfg.DBStatementTime,
-		ConnectRetries: cfg.DBRetries, Now: o.Now,
+		ConnectRetries: cfg.DBRetries, Now: o.Now, TransactionPooler: cfg.DatabasePooler == "transaction",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("AUTHGATE_DATABASE_URL: %w", err)
 	}
 	a.DB = db
 	a.closers = append(a.closers, db.Close)
+	if cfg.DatabasePooler == "transaction" {
+		// Behind PgBouncer the server must end slow statements before authgate gives up: an
+		// authgate deadline sends a cancel request through PgBouncer (docs/production.md).
+		if d, err := db.ServerStatementTimeout(ctx); err == nil && (d == 0 || d >= cfg.DBStatementTime) {
+			log.Warn("behind a transaction pooler, set the server's statement_timeout below AUTHGATE_DB_STATEMENT_TIMEOUT: ALTER ROLE … SET statement_timeout (docs/production.md)",
+				"statement_timeout", d.String(), "AUTHGATE_DB_STATEMENT_TIMEOUT", cfg.DBStatementTime.String())
+		}
+	}
 	if !o.NoMigrate {
 		if err := db.Migrate(ctx); err != nil {
 			return nil, fmt.Errorf("migrate: %w", err)
@@ -131,6 +142,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
 	scfg.UpdateLastLogin = cfg.UpdateLastLogin
 	scfg.ReuseDetection = cfg.ReuseDetection
+	scfg.AcceptUnknownRefresh = cfg.AcceptUnknownRefresh
+	scfg.SessionIdleTimeout = cfg.SessionIdleTimeout
+	scfg.SessionMaxAge = cfg.SessionMaxAge
+	scfg.SessionsPerUser = cfg.SessionsPerUser
 	scfg.TwoFactor = cfg.TwoFactor
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
@@ -149,6 +164,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if err != nil {
 		return nil, err
 	}
+	publicURL := PublicURL(cfg)
+	scfg.Accounts = accounts(cfg, publicURL)
 	material := keys.material
 	if cfg.CodeSecret != "" {
 		material = []byte(cfg.CodeSecret) // independent of the signing key: rotation keeps codes
@@ -169,17 +186,39 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Service = svc
+	if !o.NoMigrate { // the schema is current: sessions ended elsewhere can be read
+		if err := svc.LoadEndedSessions(ctx); err != nil {
+			return nil, fmt.Errorf("ended sessions: %w", err)
+		}
+		sctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			svc.SyncSessions(sctx, auth.SessionSyncInterval)
+		}()
+		a.closers = append(a.closers, func() error { stop(); <-done; return nil })
+	}
 	if db.Dialect() == "postgres" && cfg.UserCacheTTL > 0 { // instances share the database: share forgets
-		n, err := notify.Start(notify.Options{DatabaseURL: cfg.DatabaseURL, Forget: svc.ForgetUser,
+		// LISTEN holds a session, which a transaction pooler does not keep: a listen URL goes
+		// straight to PostgreSQL.
+		listenURL, setting := cfg.DatabaseURL, "AUTHGATE_DATABASE_URL"
+		if cfg.DBListenURL != "" {
+			listenURL, setting = cfg.DBListenURL, "AUTHGATE_DATABASE_LISTEN_URL"
+		}
+		n, err := notify.Start(notify.Options{DatabaseURL: listenURL, Forget: svc.ForgetUser,
 			ForgetAll: svc.ForgetAllUsers, Logger: log})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", setting, err)
 		}
 		svc.PublishUserChanges(n.Publish)
 		a.closers = append(a.closers, n.Close)
 	}
 
 	rates, err := parseRates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := introspectionClients(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +231,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Service: svc, Limiter: limiter, Rates: rates, Logger: log, Metrics: a.Metrics,
 		AuthHeaderTypes: cfg.AuthHeaderTypes, CORS: web.CORSConfig{AllowedOrigins: cfg.CORSAllowedOrigins},
 		TrustedProxies: cfg.TrustedProxies, Version: Version, Now: o.Now, Admin: adm,
+		DjoserPrefix: cfg.DjoserPrefix, PublicURL: publicURL,
+		IntrospectionClients: clients,
 		Cookie: web.CookieConfig{Enabled: cfg.RefreshCookie, Secure: cfg.RefreshCookieSecure,
 			BodyToo: cfg.RefreshCookieBody, Domain: cfg.RefreshCookieDomain},
 	})
@@ -235,6 +276,7 @@ func parseRates(cfg config.Config) (web.Rates, error) {
 		{"AUTHGATE_THROTTLE_REFRESH", cfg.ThrottleRefresh, &r.Refresh},
 		{"AUTHGATE_THROTTLE_CODE", cfg.ThrottleCode, &r.Code},
 		{"AUTHGATE_THROTTLE_RESET", cfg.ThrottleReset, &r.Reset},
+		{"AUTHGATE_THROTTLE_SIGNUP", cfg.ThrottleSignup, &r.Signup},
 	} {
 		rate, err := throttle.ParseRate(x.v)
 		if err != nil {
@@ -243,6 +285,47 @@ func parseRates(cfg config.Config) (web.Rates, error) {
 		*x.dst = rate
 	}
 	return r, nil
+}
+
+// PublicURL is AUTHGATE_PUBLIC_URL without its trailing slash, or http:// and the listening
+// address (a wildcard host read as localhost), which serves development.
+func PublicURL(cfg config.Config) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimSuffix(cfg.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return "http://localhost"
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || err == nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// accounts turns the account settings into the Service's: every link the operator left empty
+// goes to the page authgate serves for it. The older AUTHGATE_PASSWORD_RESET_URL ({token}
+// only) is kept when the {uid}/{token} one is not set.
+func accounts(cfg config.Config, publicURL string) auth.Accounts {
+	a := auth.DefaultAccounts()
+	a.Signup, a.EmailVerification, a.EmailChange = cfg.Signup, cfg.EmailVerification, cfg.EmailChange
+	a.ActivationTTL, a.EmailChangeTTL, a.InvitationTTL = cfg.ActivationTTL, cfg.EmailChangeTTL, cfg.InvitationTTL
+	a.SiteName = cfg.SiteName
+	a.Links = web.ServedLinks(publicURL)
+	for _, l := range []struct {
+		set string
+		dst *string
+	}{{cfg.ActivationURL, &a.Links.Activation}, {cfg.PasswordResetConfirmURL, &a.Links.PasswordReset},
+		{cfg.EmailResetConfirmURL, &a.Links.EmailReset}, {cfg.EmailChangeConfirmURL, &a.Links.EmailChange},
+		{cfg.InvitationURL, &a.Links.Invitation}} {
+		if l.set != "" {
+			*l.dst = l.set
+		}
+	}
+	if cfg.PasswordResetConfirmURL == "" && cfg.ResetURL != "" {
+		a.Links.PasswordReset = cfg.ResetURL
+	}
+	return a
 }
 
 // Close releases storage and connections.

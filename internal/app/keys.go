@@ -277,3 +277,38 @@ func publish(dir, path string, data []byte) error {
 	}
 	return os.Link(tmp, path)
 }
+
+// introspectionClients reads AUTHGATE_INTROSPECTION_CLIENTS and the file of
+// AUTHGATE_INTROSPECTION_CLIENTS_FILE into client id → secret.
+func introspectionClients(cfg config.Config) (map[string]string, error) {
+	pairs := []struct{ src, v string }{}
+	for _, p := range cfg.IntrospectionClients {
+		pairs = append(pairs, struct{ src, v string }{"AUTHGATE_INTROSPECTION_CLIENTS", p})
+	}
+	if cfg.IntrospectionClientsFile != "" {
+		b, err := os.ReadFile(cfg.IntrospectionClientsFile)
+		if err != nil {
+			return nil, fmt.Errorf("AUTHGATE_INTROSPECTION_CLIENTS_FILE: %w", err)
+		}
+		for _, line := range strings.FieldsFunc(string(b), func(r rune) bool { return r == '\n' || r == ',' || r == '\r' }) {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				pairs = append(pairs, struct{ src, v string }{"AUTHGATE_INTROSPECTION_CLIENTS_FILE", line})
+			}
+		}
+	}
+	out := map[string]string{}
+	for _, p := range pairs {
+		id, secret, ok := strings.Cut(p.v, ":")
+		id, secret = strings.TrimSpace(id), strings.TrimSpace(secret)
+		switch {
+		case !ok || id == "":
+			return nil, fmt.Errorf("%s: an entry is not client_id:secret", p.src)
+		case len(secret) < 16:
+			return nil, fmt.Errorf("%s: the secret of client %q has %d characters; it needs at least 16", p.src, id, len(secret))
+		case out[id] != "":
+			return nil, fmt.Errorf("%s: client %q is given twice", p.src, id)
+		}
+		out[id] = secret
+	}
+	return out, nil
+}

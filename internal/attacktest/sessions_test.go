@@ -12,7 +12,7 @@ import (
 type device struct {
 	ip, ua          string
 	refresh, access string
-	family          string // the jti of the login's first refresh token
+	family          string // the session id, from the tokens' sid claim
 }
 
 // sessionsEnv starts a server that believes X-Forwarded-For from the test client.
@@ -27,8 +27,11 @@ func loginFrom(t *testing.T, e *authtest.Env, email, ip, ua string) *device {
 	if r.Status != 200 {
 		t.Fatalf("login from %s: %d %s", ip, r.Status, r.Raw)
 	}
-	return &device{ip: ip, ua: ua, refresh: r.Str("refresh"), access: r.Str("access"),
-		family: payloadOf(t, r.Str("refresh"))["jti"].(string)}
+	sid, _ := payloadOf(t, r.Str("refresh"))["sid"].(string)
+	if asid, _ := payloadOf(t, r.Str("access"))["sid"].(string); sid == "" || asid != sid {
+		t.Fatalf("login: refresh token's sid %q, access token's %q", sid, asid)
+	}
+	return &device{ip: ip, ua: ua, refresh: r.Str("refresh"), access: r.Str("access"), family: sid}
 }
 
 // sessionList is GET /api/sessions/ as the device, showing its refresh token when current.
@@ -58,8 +61,9 @@ func canonical(t *testing.T, ip string) string {
 // TestSessionsList (ASVS 3.3.4: "view and log out of any or all currently active sessions"):
 // GET /api/sessions/ shows the caller's logins, one per refresh family however often it was
 // refreshed, with its creation and last use, the address and user agent of its newest token,
-// and "current" only for the login whose live refresh token the caller shows — never another
-// user's.
+// and "current" only for the login of the caller's access token (its sid), whatever refresh
+// token it shows — never another user's. Session ids are opaque, never a token's jti (review
+// finding 13.5).
 func TestSessionsList(t *testing.T) {
 	t.Parallel()
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
@@ -99,10 +103,18 @@ func TestSessionsList(t *testing.T) {
 		if l := list[laptop.family]; l != nil && l["created_at"] == l["last_used_at"] {
 			t.Errorf("refreshed session's last use did not move: %v", l)
 		}
-		for name, shown := range map[string]string{"a rotated token": stale, "another user's token": other.refresh, "junk": "x.y.z"} {
+		for name, shown := range map[string]string{"a rotated token": stale, "another user's token": other.refresh,
+			"junk": "x.y.z", "another of the caller's tokens": cli.refresh} {
 			for fam, s := range sessionList(t, e, phone, shown) {
-				if s["current"] == true {
-					t.Errorf("showing %s marks %s current", name, fam)
+				if s["current"] != (fam == phone.family) {
+					t.Errorf("showing %s: session %s current=%v", name, fam, s["current"])
+				}
+			}
+		}
+		for fam := range list {
+			for _, tok := range []string{laptop.refresh, fresh, phone.refresh, phone.access, cli.refresh, cli.access} {
+				if fam == payloadOf(t, tok)["jti"] {
+					t.Errorf("session id %s is a token's jti", fam)
 				}
 			}
 		}
@@ -175,8 +187,8 @@ func TestSessionsLogoutOthers(t *testing.T) {
 				t.Errorf("logout-others with %s: %d %s", name, r.Status, r.Raw)
 			}
 		}
-		if r := e.Post("/api/sessions/logout-others/", map[string]string{}, authtest.Bearer(me.access)...); r.Status != 400 || r.Raw != `{"refresh":["This field is required."]}` {
-			t.Errorf("logout-others without a token: %d %s", r.Status, r.Raw)
+		if r := e.Post("/api/sessions/logout-others/", map[string]string{"refresh": second.refresh}, authtest.Bearer(me.access)...); r.Status != 401 {
+			t.Errorf("logout-others with a refresh token of another session than the access token's: %d %s", r.Status, r.Raw)
 		}
 		if n := len(sessionList(t, e, me, "")); n != 3 {
 			t.Fatalf("a refused logout-others ended sessions: %d left", n)
@@ -199,6 +211,33 @@ func TestSessionsLogoutOthers(t *testing.T) {
 		}
 		if r := e.Post("/api/token/refresh/", map[string]string{"refresh": me.refresh}); r.Status != 200 {
 			t.Fatalf("the kept session does not refresh: %d %s", r.Status, r.Raw)
+		}
+	})
+}
+
+// TestSessionsLogoutOthersByAccessToken: the access token's sid names the session to keep, so
+// POST /api/sessions/logout-others/ needs no refresh token (a cookie-mode frontend has none in
+// JavaScript), and the other sessions' access tokens stop working at once, not when they expire.
+func TestSessionsLogoutOthersByAccessToken(t *testing.T) {
+	t.Parallel()
+	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
+		e := sessionsEnv(t, b)
+		e.CreateUser("a@example.com", pw)
+		me := loginFrom(t, e, "a@example.com", "198.51.100.1", "Firefox")
+		other := loginFrom(t, e, "a@example.com", "198.51.100.2", "Phone")
+		r := e.Post("/api/sessions/logout-others/", map[string]string{}, authtest.Bearer(me.access)...)
+		if r.Status != 200 || r.Raw != `{"status":"OK, other sessions logged out","revoked":1}` {
+			t.Fatalf("logout-others without a refresh token: %d %s", r.Status, r.Raw)
+		}
+		if r := e.Do("GET", "/api/me/", nil, authtest.Bearer(other.access)...); r.Status != 401 ||
+			r.Raw != `{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid or expired"}]}` {
+			t.Errorf("the ended session's access token: %d %s", r.Status, r.Raw)
+		}
+		if r := e.Do("GET", "/api/me/", nil, authtest.Bearer(me.access)...); r.Status != 200 {
+			t.Errorf("the kept session's access token: %d %s", r.Status, r.Raw)
+		}
+		if r := e.Post("/api/token/refresh/", map[string]string{"refresh": other.refresh}); r.Status != 401 {
+			t.Errorf("the ended session refreshes: %d %s", r.Status, r.Raw)
 		}
 	})
 }

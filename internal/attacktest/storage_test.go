@@ -152,3 +152,56 @@ func TestStorageUnreachableFailsClosed(t *testing.T) {
 	}
 	wantRecovered(t, e, u.ID, refresh)
 }
+
+// TestEndedSessionsFailClosed (issue #15, fail closed): with the user cache on, an access token
+// needs no storage read, but whether its session ended does come from storage. When the
+// instance has not managed to read the ended sessions for a few seconds, access tokens that name
+// a session are refused with 503 rather than trusted blindly, and accepted again once storage
+// answers.
+func TestEndedSessionsFailClosed(t *testing.T) {
+	t.Parallel()
+	e := authtest.Start(t, authtest.Postgres, authtest.With(map[string]string{
+		"AUTHGATE_DB_STATEMENT_TIMEOUT": "500ms", "AUTHGATE_USER_CACHE_TTL": "10m"}))
+	e.CreateUser("a@example.com", pw)
+	_, access := e.Login("a@example.com", pw)
+	if r := me(e, access); r.Status != 200 {
+		t.Fatalf("me: %d %s", r.Status, r.Raw)
+	}
+	dbURL, err := url.Parse(e.App.Config.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(dbURL.Path, "/")
+	admin, err := sql.Open("pgx", storetest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := admin.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS false`)
+	t.Cleanup(func() { _, _ = admin.Exec(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS true`) })
+	exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '` + name + `' AND pid <> pg_backend_pid()`)
+
+	deadline := time.Now().Add(10 * time.Second)
+	r := me(e, access)
+	for r.Status == 200 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		r = me(e, access)
+	}
+	if r.Status != 503 || r.Raw != unavailable {
+		t.Fatalf("an access token with a session was accepted with the ended sessions unread for 10 s: %d %s", r.Status, r.Raw)
+	}
+	exec(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS true`)
+	deadline = time.Now().Add(10 * time.Second)
+	for r = me(e, access); r.Status != 200 && time.Now().Before(deadline); r = me(e, access) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r.Status != 200 {
+		t.Fatalf("with storage back: %d %s", r.Status, r.Raw)
+	}
+}

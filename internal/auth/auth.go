@@ -21,6 +21,11 @@ type User struct {
 	// TokensValidAfter: access and refresh tokens whose iat is before this instant are refused.
 	// A password change or logout-all moves it forward (whole seconds, since iat is in seconds).
 	TokensValidAfter time.Time
+	FirstName        string    // Django's first_name, at most 150 characters
+	LastName         string    // Django's last_name, at most 150 characters
+	VerifiedAt       time.Time // when the address was verified; zero while it is not
+	// ActivationPending: signed up and inactive until the activation link is followed (accounts.go).
+	ActivationPending bool
 	// CredentialsGeneration counts the events that void pending challenges and reset tokens: a
 	// password change, a logout everywhere, a deactivation. A challenge keeps the generation it
 	// was issued under (Challenge.Generation), so staleness needs no clock.
@@ -41,6 +46,10 @@ const (
 	ReasonBlacklist     = "blacklist" // POST /api/token/blacklist/
 	ReasonSession       = "session_revoked"
 	ReasonDeactivated   = "deactivated"
+	ReasonDeleted       = "account_deleted"
+	ReasonIdleTimeout   = "idle_timeout"  // AUTHGATE_SESSION_IDLE_TIMEOUT
+	ReasonMaxAge        = "max_age"       // AUTHGATE_SESSION_MAX_AGE
+	ReasonSessionLimit  = "session_limit" // AUTHGATE_SESSIONS_PER_USER
 )
 
 // OutstandingToken is a refresh token authgate issued (or accepted from a peer SimpleJWT
@@ -52,7 +61,7 @@ type OutstandingToken struct {
 	Token     string
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	FamilyID  string // the jti of the login's first refresh token
+	FamilyID  string // the session: an opaque random id, carried by the tokens' sid claim
 	ParentJTI string // empty for the first token of a family
 	ClientIP  string
 	UserAgent string

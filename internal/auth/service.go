@@ -21,6 +21,10 @@ type Config struct {
 	BlacklistAfterRotation bool
 	UpdateLastLogin        bool
 	ReuseDetection         bool
+	// AcceptUnknownRefresh accepts, once, a validly signed refresh token the store has no record
+	// of (a peer SimpleJWT deployment issued it). Off after a restore or an asynchronous failover
+	// lost rotations: such a token may be one handed out in the lost window.
+	AcceptUnknownRefresh bool
 
 	TwoFactor         string        // "off", "optional" (per user) or "required"
 	CodeLength        int           // digits in an e-mailed code
@@ -41,6 +45,14 @@ type Config struct {
 	// (login, password change, two-factor switch, admin login, account changes) and the client
 	// address; it needs Deps.Limiter. An off rate spends nothing.
 	PasswordChecks throttle.Rate
+
+	Accounts Accounts // sign-up, verification and e-mail change (accounts.go)
+	// Session limits (issue #15), all off when zero: a session not refreshed for IdleTimeout
+	// ends, none lives longer than MaxAge after its login whatever its rotations, and a login
+	// beyond PerUser sessions of its user ends the least recently used one.
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
+	SessionsPerUser    int
 }
 
 // DefaultConfig is the tutorial's SimpleJWT settings plus authgate's safe defaults.
@@ -49,6 +61,7 @@ func DefaultConfig() Config {
 		RotateRefreshTokens:    true,
 		BlacklistAfterRotation: true,
 		ReuseDetection:         true,
+		AcceptUnknownRefresh:   true,
 		TwoFactor:              "optional",
 		CodeLength:             6,
 		CodeTTL:                10 * time.Minute,
@@ -60,6 +73,7 @@ func DefaultConfig() Config {
 		MaxFactorFailures:      100,
 		PasswordMinLength:      8,
 		PasswordChecks:         throttle.Rate{N: 100, Per: time.Hour},
+		Accounts:               DefaultAccounts(),
 	}
 }
 
@@ -93,6 +107,7 @@ type Service struct {
 	cfg     Config
 	secret  []byte // keys the HMAC of codes and opaque ids at rest
 	users   *userCache
+	ended   *endedSessions
 	onAudit func(AuditEvent)
 	lim     Limiter
 }
@@ -135,6 +150,9 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	default:
 		return nil, fmt.Errorf("auth: two-factor mode %q is not off, optional or required", cfg.TwoFactor)
 	}
+	if err := cfg.Accounts.check(); err != nil {
+		return nil, err
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -145,6 +163,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 		store: d.Store, tokens: d.Tokens, hasher: d.Hasher, mailer: d.Mailer, log: d.Logger,
 		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit, lim: d.Limiter,
 		users: newUserCache(d.UserCacheTTL, 10000, d.Now),
+		ended: newEndedSessions(d.Tokens.AccessLifetime() + d.Tokens.Leeway() + sessionSyncWindow),
 	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -71,8 +72,31 @@ func (s *Service) AdminBlacklist(ctx context.Context, jti, actorID string, c Cli
 	if err != nil {
 		return err
 	}
+	if _, err := s.endSession(ctx, ot.FamilyID, ot.UserID, ReasonAdmin); err != nil {
+		return err
+	}
 	s.audit(ctx, "token_blacklisted", ot.UserID, actorID, c, "jti "+jti)
 	return nil
+}
+
+// AdminEndSession ends one session of u (an admin action): ErrNotFound when it is not a live
+// session of theirs.
+func (s *Service) AdminEndSession(ctx context.Context, u User, sessionID, actorID string, c Client) error {
+	live, err := s.Sessions(ctx, u)
+	if err != nil {
+		return err
+	}
+	for _, x := range live {
+		if x.FamilyID == sessionID {
+			n, err := s.endSession(ctx, sessionID, u.ID, ReasonAdmin)
+			if err != nil {
+				return err
+			}
+			s.audit(ctx, "session_revoked", u.ID, actorID, c, fmt.Sprintf("session %s ended by an admin, %d refresh tokens blacklisted", sessionID, n))
+			return nil
+		}
+	}
+	return ErrNotFound
 }
 
 // Now is the Service's clock (for adapters that need the same notion of time).

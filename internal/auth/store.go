@@ -16,6 +16,7 @@ type Store interface {
 	AuditStore
 	AdminSessionStore
 	SecondFactorStore
+	AccountStore
 	// Ping reports whether storage answers; ErrUnavailable when it does not.
 	Ping(ctx context.Context) error
 	Close() error
@@ -27,7 +28,8 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u User) error
 	UserByID(ctx context.Context, id string) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
-	// UpdateUser writes e-mail, flags, last login and tokens_valid_after (not the password hash).
+	// UpdateUser writes e-mail, flags, names, the verified state, last login and
+	// tokens_valid_after (not the password hash).
 	UpdateUser(ctx context.Context, u User) error
 	// SetPasswordHash replaces the hash alone (re-hash on login: no token is revoked).
 	SetPasswordHash(ctx context.Context, userID, hash string) error
@@ -46,9 +48,10 @@ type UserStore interface {
 
 // UserQuery selects a page of users.
 type UserQuery struct {
-	Search string // case-insensitive substring of the e-mail
-	After  string // keyset cursor: lower(email) of the last row of the previous page
-	Limit  int
+	Search     string // case-insensitive substring of the e-mail
+	Unverified bool   // only users whose address is not verified
+	After      string // keyset cursor: lower(email) of the last row of the previous page
+	Limit      int
 }
 
 // TokenStore keeps outstanding and blacklisted refresh tokens.
@@ -71,11 +74,24 @@ type TokenStore interface {
 	RotateRecorded(ctx context.Context, oldJTI string, next OutstandingToken, at time.Time) error
 	// Blacklist records t when absent and blacklists it; ErrBlacklisted when it already was.
 	Blacklist(ctx context.Context, t OutstandingToken, reason string, at time.Time) error
-	// RevokeFamily blacklists every not yet blacklisted token of the family; it returns how many.
-	RevokeFamily(ctx context.Context, familyID, reason string, at time.Time) (int, error)
-	// RevokeUser blacklists every not yet blacklisted token of the user and, in the same
+	// EndSession ends a session: it records the session (family) ended, unless it already was,
+	// and blacklists every not yet blacklisted token of it, in one transaction; it returns how
+	// many tokens it blacklisted. userID is recorded with it ("" when unknown).
+	EndSession(ctx context.Context, sessionID, userID, reason string, at time.Time) (int, error)
+	// EndSessionsOfUser ends every session of the user that has a token not yet blacklisted,
+	// but keep (which may be ""), as EndSession does; it returns how many sessions it ended.
+	EndSessionsOfUser(ctx context.Context, userID, keep, reason string, at time.Time) (int, error)
+	// EndedSessionsOfUser lists the user's ended sessions, the most recently ended first.
+	EndedSessionsOfUser(ctx context.Context, userID string, limit int) ([]EndedSession, error)
+	// SessionEnded reports whether the session is recorded ended.
+	SessionEnded(ctx context.Context, sessionID string) (bool, error)
+	// SessionStart is when the session's first token was recorded; ErrNotFound when it has none.
+	SessionStart(ctx context.Context, sessionID string) (time.Time, error)
+	// EndedSessions lists the sessions recorded ended at or after since, oldest first.
+	EndedSessions(ctx context.Context, since time.Time) ([]EndedSession, error)
+	// RevokeUser ends every session of the user, as EndSessionsOfUser does, and, in the same
 	// transaction, moves tokens_valid_after forward to validAfter (never backward) and adds one
-	// to the credentials generation.
+	// to the credentials generation. It returns how many tokens it blacklisted.
 	RevokeUser(ctx context.Context, userID, reason string, at, validAfter time.Time) (int, error)
 	// FlushExpired deletes up to batch outstanding tokens that expired before the instant, with
 	// their blacklist rows, in short transactions; it returns how many tokens it deleted.
@@ -99,7 +115,8 @@ type TokenQuery struct {
 	Limit    int
 }
 
-// Session is one login: a refresh-token family with a live member.
+// Session is one login: a refresh-token family with a live member. FamilyID is the session id,
+// opaque and random, which the family's tokens carry in their sid claim.
 type Session struct {
 	FamilyID   string
 	CreatedAt  time.Time // the family's first token
@@ -108,6 +125,14 @@ type Session struct {
 	ClientIP   string    // of the newest token
 	UserAgent  string    // of the newest token
 	CurrentJTI string    // the newest live token
+}
+
+// EndedSession is a session recorded ended: its access tokens are refused until they expire.
+type EndedSession struct {
+	ID      string
+	UserID  string
+	EndedAt time.Time
+	Reason  string
 }
 
 // TokenStats are dashboard counts.

@@ -164,15 +164,20 @@ func (s *Service) issuePair(ctx context.Context, u User, c Client, login *AuditE
 	if err := s.waitValidAfter(ctx, u); err != nil {
 		return Pair{}, err
 	}
-	refresh, rc, err := s.tokens.Issue(token.TypeRefresh, u.ID)
+	sid, now := newSessionID(), s.now()
+	opts := []token.IssueOption{token.WithSession(sid), token.ExpiresBy(s.sessionCap(now, now))}
+	if s.cfg.SessionMaxAge > 0 {
+		opts = append(opts, token.WithAuthTime(now))
+	}
+	refresh, rc, err := s.tokens.Issue(token.TypeRefresh, u.ID, opts...)
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint refresh: %w", err)
 	}
-	access, _, err := s.tokens.AccessFrom(rc)
+	access, _, err := s.tokens.AccessFrom(rc, token.ExpiresBy(s.sessionCap(rc.AuthTime, now)))
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint access: %w", err)
 	}
-	ot := outstanding(refresh, rc, rc.JTI, "", c, s.now())
+	ot := outstanding(refresh, rc, sid, "", c, s.now())
 	if login == nil {
 		err = s.store.RecordOutstanding(ctx, ot)
 	} else {
@@ -184,12 +189,23 @@ func (s *Service) issuePair(ctx context.Context, u User, c Client, login *AuditE
 	if login != nil && s.onAudit != nil {
 		s.onAudit(*login)
 	}
+	if err := s.trimSessions(ctx, u, sid, c); err != nil {
+		return Pair{}, err
+	}
 	if s.cfg.UpdateLastLogin {
 		if err := s.store.SetLastLogin(ctx, u.ID, s.now().UTC()); err != nil {
 			s.log.Warn("last login not updated", "user_id", u.ID, "err", err)
 		}
 	}
 	return Pair{Refresh: refresh, Access: access}, nil
+}
+
+// sessionOf is the session a token not (yet) recorded belongs to: the one it names, or a new one.
+func sessionOf(c token.Claims) string {
+	if c.SessionID != "" {
+		return c.SessionID
+	}
+	return newSessionID()
 }
 
 func outstanding(raw string, c token.Claims, family, parent string, cl Client, now time.Time) OutstandingToken {
@@ -206,7 +222,13 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 	started := s.now()
 	rc, err := s.tokens.Parse(raw, token.TypeRefresh)
 	if err != nil {
+		if err == token.ErrInvalid {
+			s.onExpiredRefresh(ctx, raw, c)
+		}
 		return Pair{}, tokenErr(err)
+	}
+	if rc.SessionID != "" && s.ended.has(rc.SessionID) {
+		return Pair{}, errBlacklisted // its session ended (storage says so too; this saves the trip)
 	}
 	if p, done, err := s.rotateFast(ctx, rc, c); done {
 		return p, err
@@ -227,11 +249,44 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 	if rc.IssuedAt.Before(u.TokensValidAfter) {
 		return Pair{}, errBlacklisted
 	}
-	if !known {
-		// A validly signed token a peer SimpleJWT deployment issued: accepted once, as its own family.
-		ot = outstanding(raw, rc, rc.JTI, "", c, s.now())
+	if !known && !s.cfg.AcceptUnknownRefresh {
+		// Perhaps handed out in a window a restore or an asynchronous failover lost.
+		s.log.Warn("refresh token unknown to the database refused", "user_id", rc.UserID)
+		return Pair{}, errRevoked
 	}
-	access, _, err := s.tokens.AccessFrom(rc)
+	if !known {
+		// A validly signed token a peer SimpleJWT deployment issued: accepted once, as a session
+		// of its own (or the one it names: a token of ours that Django rotated).
+		family := rc.SessionID
+		if family == "" {
+			family = newSessionID()
+		}
+		ot = outstanding(raw, rc, family, "", c, s.now())
+	}
+	// A token from before sessions had ids in tokens gets its session's from here on, and with
+	// a maximum session age, when its session began.
+	rc.SessionID = ot.FamilyID
+	if s.cfg.SessionMaxAge > 0 && rc.AuthTime.IsZero() {
+		began, err := s.store.SessionStart(ctx, ot.FamilyID)
+		switch {
+		case errors.Is(err, ErrNotFound): // a peer's token, not recorded yet
+			began = rc.IssuedAt
+		case err != nil:
+			return Pair{}, err
+		}
+		rc.AuthTime = began.Truncate(time.Second)
+		if !s.now().Before(rc.AuthTime.Add(s.cfg.SessionMaxAge)) {
+			if known {
+				if _, err := s.endSession(ctx, ot.FamilyID, ot.UserID, ReasonMaxAge); err != nil {
+					return Pair{}, err
+				}
+				s.audit(ctx, "session_expired", ot.UserID, "", c, fmt.Sprintf("session %s: %s", ot.FamilyID, ReasonMaxAge))
+			}
+			return Pair{}, tokenErr(token.ErrInvalid)
+		}
+	}
+	limit := token.ExpiresBy(s.sessionCap(rc.AuthTime, s.now()))
+	access, _, err := s.tokens.AccessFrom(rc, limit)
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint access: %w", err)
 	}
@@ -243,7 +298,7 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 		}
 		return Pair{Access: access}, nil
 	}
-	next, nc, err := s.tokens.Rotate(rc)
+	next, nc, err := s.tokens.Rotate(rc, limit)
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: mint refresh: %w", err)
 	}
@@ -276,7 +331,8 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 // blacklisted, unknown or of an inactive user, another configuration) is not done here and
 // takes Refresh's full path, which reads the token first and answers in SimpleJWT's order.
 func (s *Service) rotateFast(ctx context.Context, rc token.Claims, c Client) (Pair, bool, error) {
-	if !s.cfg.RotateRefreshTokens || !s.cfg.BlacklistAfterRotation || !validUUID(rc.UserID) {
+	if !s.cfg.RotateRefreshTokens || !s.cfg.BlacklistAfterRotation || !validUUID(rc.UserID) || rc.SessionID == "" ||
+		s.cfg.SessionMaxAge > 0 && rc.AuthTime.IsZero() {
 		return Pair{}, false, nil
 	}
 	u, err := s.userByID(ctx, rc.UserID)
@@ -286,11 +342,12 @@ func (s *Service) rotateFast(ctx context.Context, rc token.Claims, c Client) (Pa
 	if err != nil || !u.IsActive || rc.IssuedAt.Before(u.TokensValidAfter) {
 		return Pair{}, false, nil
 	}
-	access, _, err := s.tokens.AccessFrom(rc)
+	limit := token.ExpiresBy(s.sessionCap(rc.AuthTime, s.now()))
+	access, _, err := s.tokens.AccessFrom(rc, limit)
 	if err != nil {
 		return Pair{}, true, fmt.Errorf("auth: mint access: %w", err)
 	}
-	next, nc, err := s.tokens.Rotate(rc)
+	next, nc, err := s.tokens.Rotate(rc, limit)
 	if err != nil {
 		return Pair{}, true, fmt.Errorf("auth: mint refresh: %w", err)
 	}
@@ -314,7 +371,7 @@ func (s *Service) onReuse(ctx context.Context, ot OutstandingToken, started time
 	if family == "" {
 		family = ot.JTI
 	}
-	n, err := s.store.RevokeFamily(ctx, family, ReasonReuseDetected, s.now().UTC())
+	n, err := s.endSession(ctx, family, ot.UserID, ReasonReuseDetected)
 	if err != nil {
 		s.log.Error("reuse detected but family not revoked", "family", family, "err", err)
 		return
@@ -342,8 +399,20 @@ func (s *Service) activeUserOf(ctx context.Context, c token.Claims) (User, error
 }
 
 // Authenticate checks a Bearer access token as SimpleJWT's JWTAuthentication does, and also that
-// the user has not logged out everywhere or changed password since it was issued.
+// the user has not logged out everywhere or changed password since it was issued, and that its
+// session has not ended.
 func (s *Service) Authenticate(ctx context.Context, raw string) (User, token.Claims, error) {
+	return s.authenticate(ctx, raw, false)
+}
+
+// AuthenticateToLogOut is Authenticate for POST /logout_token/, which also accepts an access
+// token whose own session has ended: logging out only ends sessions, and the tutorial logs out
+// everywhere with the access token of the session it has just logged out.
+func (s *Service) AuthenticateToLogOut(ctx context.Context, raw string) (User, token.Claims, error) {
+	return s.authenticate(ctx, raw, true)
+}
+
+func (s *Service) authenticate(ctx context.Context, raw string, endedOK bool) (User, token.Claims, error) {
 	c, err := s.tokens.Parse(raw, token.TypeAccess)
 	if err != nil {
 		return User{}, c, tokenErr(err)
@@ -364,6 +433,14 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (User, token.Cla
 	if !u.IsActive {
 		return User{}, c, ErrUserInactive
 	}
+	// After the user checks: a deleted or deactivated account's sessions are ended too, and
+	// its tokens must answer "User not found" or "User is inactive" (CONTRACT) whether or not
+	// this instance has read that yet.
+	if c.SessionID != "" && !endedOK {
+		if err := s.ended.check(c.SessionID); err != nil {
+			return User{}, c, err
+		}
+	}
 	if c.IssuedAt.Before(u.TokensValidAfter) {
 		return User{}, c, errRevoked
 	}
@@ -376,6 +453,9 @@ func (s *Service) Verify(ctx context.Context, raw string) error {
 	c, err := s.tokens.Parse(raw, "")
 	if err != nil {
 		return tokenErr(err)
+	}
+	if c.SessionID != "" && s.ended.has(c.SessionID) {
+		return ErrBlacklisted
 	}
 	ot, err := s.store.TokenByJTI(ctx, c.JTI)
 	switch {
@@ -402,15 +482,35 @@ func (s *Service) Blacklist(ctx context.Context, raw string, c Client) error {
 	if err != nil {
 		return tokenErr(err)
 	}
-	err = s.store.Blacklist(ctx, outstanding(raw, rc, rc.JTI, "", c, s.now()), ReasonBlacklist, s.now().UTC())
+	if err := s.logoutToken(ctx, raw, rc, ReasonBlacklist, c); err != nil {
+		return err
+	}
+	s.audit(ctx, "logout", rc.UserID, "", c, "token blacklisted via /api/token/blacklist/")
+	return nil
+}
+
+// logoutToken blacklists a refresh token (recording it first when a peer deployment issued it)
+// and ends its session, so that the session's access tokens stop working too. Of concurrent
+// logouts with one token, one succeeds and the others get errBlacklisted.
+func (s *Service) logoutToken(ctx context.Context, raw string, rc token.Claims, reason string, c Client) error {
+	ot := outstanding(raw, rc, sessionOf(rc), "", c, s.now())
+	err := s.store.Blacklist(ctx, ot, reason, s.now().UTC())
 	if errors.Is(err, ErrBlacklisted) {
 		return errBlacklisted
 	}
 	if err != nil {
 		return err
 	}
-	s.audit(ctx, "logout", rc.UserID, "", c, "token blacklisted via /api/token/blacklist/")
-	return nil
+	family := ot.FamilyID
+	if rec, err := s.store.TokenByJTI(ctx, rc.JTI); err == nil {
+		family = rec.FamilyID
+	}
+	userID := ""
+	if validUUID(rc.UserID) {
+		userID = strings.ToLower(rc.UserID)
+	}
+	_, err = s.endSession(ctx, family, userID, reason)
+	return err
 }
 
 // Logout blacklists one refresh token of the caller (CONTRACT: POST /logout_token/).
@@ -425,15 +525,7 @@ func (s *Service) Logout(ctx context.Context, caller User, raw string, c Client)
 	if rc.IssuedAt.Before(caller.TokensValidAfter) {
 		return errBlacklisted
 	}
-	family := rc.JTI
-	if ot, err := s.store.TokenByJTI(ctx, rc.JTI); err == nil && ot.FamilyID != "" {
-		family = ot.FamilyID
-	}
-	err = s.store.Blacklist(ctx, outstanding(raw, rc, family, "", c, s.now()), ReasonLogout, s.now().UTC())
-	if errors.Is(err, ErrBlacklisted) {
-		return errBlacklisted
-	}
-	if err != nil {
+	if err := s.logoutToken(ctx, raw, rc, ReasonLogout, c); err != nil {
 		return err
 	}
 	s.audit(ctx, "logout", caller.ID, "", c, "")
@@ -472,11 +564,12 @@ func (s *Service) ObtainSliding(ctx context.Context, email, pw string, c Client)
 	if err := s.waitValidAfter(ctx, u); err != nil {
 		return "", "", err
 	}
-	raw, sc, err := s.tokens.Issue(token.TypeSliding, u.ID)
+	sid := newSessionID()
+	raw, sc, err := s.tokens.Issue(token.TypeSliding, u.ID, token.WithSession(sid))
 	if err != nil {
 		return "", "", fmt.Errorf("auth: mint sliding: %w", err)
 	}
-	if err := s.store.RecordOutstanding(ctx, outstanding(raw, sc, sc.JTI, "", c, s.now())); err != nil {
+	if err := s.store.RecordOutstanding(ctx, outstanding(raw, sc, sid, "", c, s.now())); err != nil {
 		return "", "", err
 	}
 	s.audit(ctx, "login_ok", u.ID, "", c, "sliding token")

@@ -81,14 +81,14 @@ func normalizeCode(c string) string {
 // validOpaque reports whether a client-held identifier is worth a storage lookup.
 func validOpaque(opaque string) bool { return opaque != "" && len(opaque) <= 128 }
 
-// stale reports whether a pending challenge or reset token of u predates u's last password
-// change, logout everywhere or deactivation. The generation decides, however close in time the
-// two events were (issue #13, finding 3): comparing instants could only go to whole seconds,
-// since TokensValidAfter must (iat has seconds), and would trust several instances' clocks to
-// agree. The time test stays for challenges issued before migration 0002 (generation 0) by an
-// instance that did not yet move generations.
-func stale(ch Challenge, u User) bool {
-	return ch.Generation != u.CredentialsGeneration || ch.CreatedAt.Before(u.TokensValidAfter.Add(-time.Second))
+// stale reports whether a pending challenge or account token of u, created at created under the
+// credentials generation generation, predates u's last password change, logout everywhere or
+// deactivation. The generation decides, however close in time the two events were (issue #13,
+// finding 3): comparing instants could only go to whole seconds, since TokensValidAfter must
+// (iat has seconds), and would trust several instances' clocks to agree. The time test stays
+// for what was issued before migrations 0002 and 0007, by instances that moved no generation.
+func stale(created time.Time, generation int64, u User) bool {
+	return generation != u.CredentialsGeneration || created.Before(u.TokensValidAfter.Add(-time.Second))
 }
 
 // startChallenge stores a challenge and e-mails its code. When the mail cannot be delivered the
@@ -239,7 +239,7 @@ func (s *Service) challengeUser(ctx context.Context, ch Challenge) (User, error)
 	if err != nil {
 		return User{}, fmt.Errorf("auth: challenge user: %w", err)
 	}
-	if !u.IsActive || stale(ch, u) {
+	if !u.IsActive || stale(ch.CreatedAt, ch.Generation, u) {
 		return User{}, ErrChallengeInvalid
 	}
 	return u, nil

@@ -118,8 +118,7 @@ func TestStale(t *testing.T) {
 		{change.Add(-2 * time.Second), 0, true},
 		{change.Add(time.Hour), 4, true}, // from the future (a restored backup): not trusted
 	} {
-		ch := Challenge{CreatedAt: c.created, Generation: c.generation}
-		if got := stale(ch, u); got != c.stale {
+		if got := stale(c.created, c.generation, u); got != c.stale {
 			t.Errorf("created %v under generation %d, change %v (generation 3): stale = %v, want %v",
 				c.created, c.generation, change, got, c.stale)
 		}

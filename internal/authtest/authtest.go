@@ -131,7 +131,11 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 		"AUTHGATE_THROTTLE_REFRESH":       "10000/min",
 		"AUTHGATE_THROTTLE_CODE":          "1000/min",
 		"AUTHGATE_THROTTLE_RESET":         "1000/min",
+		"AUTHGATE_THROTTLE_SIGNUP":        "1000/min",
 	}
+	// The listener exists before the app, so that links in mails name the server's real address.
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	base["AUTHGATE_PUBLIC_URL"] = "http://" + srv.Listener.Addr().String()
 	for _, o := range opts {
 		o(base)
 	}
@@ -140,6 +144,7 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 	}
 	cfg, _, err := config.Load("test", nil, func(k string) string { return base[k] }, io.Discard, nil)
 	if err != nil {
+		srv.Close()
 		t.Fatalf("config: %v", err)
 	}
 	logs := &LockedBuffer{}
@@ -150,9 +155,11 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 		Now: clock.Now, HashParams: &cheap, MailTLS: smtp.TLSConfig(),
 	})
 	if err != nil {
+		srv.Close()
 		t.Fatalf("app.Open: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler)
+	srv.Config.Handler = a.Handler
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,8 @@ import (
 type Config struct {
 	Addr            string
 	DatabaseURL     string
+	DatabasePooler  string // "none" or "transaction"
+	DBListenURL     string
 	DBMaxOpenConns  int
 	DBStatementTime time.Duration
 	DBRetries       int
@@ -32,6 +35,10 @@ type Config struct {
 	BlacklistAfterRotation      bool
 	UpdateLastLogin             bool
 	ReuseDetection              bool
+	AcceptUnknownRefresh        bool
+	SessionIdleTimeout          time.Duration
+	SessionMaxAge               time.Duration
+	SessionsPerUser             int
 
 	Algorithm        string
 	SigningKey       string
@@ -49,6 +56,9 @@ type Config struct {
 	TokenTypeClaim   string
 	JTIClaim         string
 	UserIDClaim      string
+
+	IntrospectionClients     []string // "client_id:secret" pairs
+	IntrospectionClientsFile string
 
 	CORSAllowedOrigins  []string
 	TrustedProxies      []netip.Prefix
@@ -76,8 +86,24 @@ type Config struct {
 	MaxLive          int
 	MaxCodeFailures  int
 	ResetURL         string
-	ResetTTL         time.Duration
 	PasswordMinLen   int
+
+	PublicURL               string
+	SiteName                string
+	DjoserPrefix            string
+	Signup                  string
+	EmailVerification       string
+	EmailChange             string
+	ActivationURL           string
+	PasswordResetConfirmURL string
+	EmailResetConfirmURL    string
+	EmailChangeConfirmURL   string
+	InvitationURL           string
+	ThrottleSignup          string
+	ActivationTTL           time.Duration
+	ResetTTL                time.Duration
+	EmailChangeTTL          time.Duration
+	InvitationTTL           time.Duration
 
 	UserCacheTTL      time.Duration
 	AdminCookieSecure bool
@@ -96,6 +122,8 @@ func settings() []setting {
 	return []setting{
 		{"AUTHGATE_ADDR", "addr", "127.0.0.1:8060", "address to listen on", str(func(c *Config) *string { return &c.Addr })},
 		{"AUTHGATE_DATABASE_URL", "database-url", "sqlite://authgate.db", "sqlite://FILE or postgres://… (also postgresql://)", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"AUTHGATE_DATABASE_POOLER", "database-pooler", "none", "none, or transaction: AUTHGATE_DATABASE_URL is a pooler in transaction mode, such as PgBouncer with pool_mode=transaction (docs/production.md)", oneOf(func(c *Config) *string { return &c.DatabasePooler }, "none", "transaction")},
+		{"AUTHGATE_DATABASE_LISTEN_URL", "database-listen-url", "", "postgres://… straight to PostgreSQL, for LISTEN/NOTIFY (user cache); default AUTHGATE_DATABASE_URL; needed behind a transaction pooler when AUTHGATE_USER_CACHE_TTL is set", str(func(c *Config) *string { return &c.DBListenURL })},
 		{"AUTHGATE_DB_MAX_OPEN_CONNS", "db-max-open-conns", "0", "connection pool size (0: a default per backend)", integer(func(c *Config) *int { return &c.DBMaxOpenConns }, 0, 10000)},
 		{"AUTHGATE_DB_STATEMENT_TIMEOUT", "db-statement-timeout", "5s", "longest a database statement may run", dur(func(c *Config) *time.Duration { return &c.DBStatementTime })},
 		{"AUTHGATE_DB_CONNECT_RETRIES", "db-connect-retries", "10", "tries to reach the database at start (1 s apart)", integer(func(c *Config) *int { return &c.DBRetries }, 0, 1000)},
@@ -110,6 +138,10 @@ func settings() []setting {
 		{"AUTHGATE_BLACKLIST_AFTER_ROTATION", "blacklist-after-rotation", "true", "SimpleJWT BLACKLIST_AFTER_ROTATION", boolean(func(c *Config) *bool { return &c.BlacklistAfterRotation })},
 		{"AUTHGATE_UPDATE_LAST_LOGIN", "update-last-login", "false", "SimpleJWT UPDATE_LAST_LOGIN", boolean(func(c *Config) *bool { return &c.UpdateLastLogin })},
 		{"AUTHGATE_REUSE_DETECTION", "reuse-detection", "true", "reuse of a rotated refresh token revokes its family", boolean(func(c *Config) *bool { return &c.ReuseDetection })},
+		{"AUTHGATE_ACCEPT_UNKNOWN_REFRESH_TOKENS", "accept-unknown-refresh-tokens", "true", "accept once a validly signed refresh token the database has no record of (a peer SimpleJWT deployment issued it); false after a restore or an asynchronous failover (docs/production.md)", boolean(func(c *Config) *bool { return &c.AcceptUnknownRefresh })},
+		{"AUTHGATE_SESSION_IDLE_TIMEOUT", "session-idle-timeout", "0s", "a session not refreshed for this long ends: no token of it outlives its last refresh by more (0: off)", dur(func(c *Config) *time.Duration { return &c.SessionIdleTimeout })},
+		{"AUTHGATE_SESSION_MAX_AGE", "session-max-age", "0s", "no session outlives its login by more, whatever its refreshes (0: off)", dur(func(c *Config) *time.Duration { return &c.SessionMaxAge })},
+		{"AUTHGATE_SESSIONS_PER_USER", "sessions-per-user", "0", "a login beyond this many sessions of its user ends the least recently used one (0: no limit)", integer(func(c *Config) *int { return &c.SessionsPerUser }, 0, 100000)},
 
 		{"AUTHGATE_ALGORITHM", "algorithm", "HS256", "SimpleJWT ALGORITHM: HS256/384/512, RS256/384/512, PS256, ES256/384/512, EdDSA", str(func(c *Config) *string { return &c.Algorithm })},
 		{"AUTHGATE_SIGNING_KEY", "signing-key", "", "HMAC secret or PEM private key (else SIMPLE_JWT_SIGNING_KEY, else SECRET_KEY)", str(func(c *Config) *string { return &c.SigningKey })},
@@ -127,6 +159,9 @@ func settings() []setting {
 		{"AUTHGATE_JTI_CLAIM", "jti-claim", "jti", "SimpleJWT JTI_CLAIM", str(func(c *Config) *string { return &c.JTIClaim })},
 		{"AUTHGATE_USER_ID_CLAIM", "user-id-claim", "user_id", "SimpleJWT USER_ID_CLAIM", str(func(c *Config) *string { return &c.UserIDClaim })},
 
+		{"AUTHGATE_INTROSPECTION_CLIENTS", "introspection-clients", "", "comma-separated client_id:secret pairs allowed to call POST /api/token/introspect/ (RFC 7662) with HTTP Basic; secrets of 16+ characters", list(func(c *Config) *[]string { return &c.IntrospectionClients })},
+		{"AUTHGATE_INTROSPECTION_CLIENTS_FILE", "introspection-clients-file", "", "file of client_id:secret pairs, one per line or comma-separated (with AUTHGATE_INTROSPECTION_CLIENTS: both count)", str(func(c *Config) *string { return &c.IntrospectionClientsFile })},
+
 		{"AUTHGATE_CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins (https://app.example.com, https://*.example.com); empty: no CORS", list(func(c *Config) *[]string { return &c.CORSAllowedOrigins })},
 		{"AUTHGATE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs whose X-Forwarded-For is believed", prefixes},
 		{"AUTHGATE_REFRESH_COOKIE", "refresh-cookie", "false", "cookie mode: the refresh token travels in an HttpOnly cookie", boolean(func(c *Config) *bool { return &c.RefreshCookie })},
@@ -139,7 +174,7 @@ func settings() []setting {
 		{"AUTHGATE_THROTTLE_REFRESH", "throttle-refresh", "0/min", "refresh rate per client address (off by default: a refresh token cannot be guessed, and rotation is single-use)", rate(func(c *Config) *string { return &c.ThrottleRefresh })},
 		{"AUTHGATE_THROTTLE_CODE", "throttle-code", "20/min", "two-factor code tries and resends per client address", rate(func(c *Config) *string { return &c.ThrottleCode })},
 		{"AUTHGATE_THROTTLE_RESET", "throttle-reset", "5/hour", "password reset requests per client address and per e-mail", rate(func(c *Config) *string { return &c.ThrottleReset })},
-		{"AUTHGATE_REDIS_URL", "redis-url", "", "redis://host:6379/0: share throttling counters across instances", str(func(c *Config) *string { return &c.RedisURL })},
+		{"AUTHGATE_REDIS_URL", "redis-url", "", "redis://host:6379/0, or redis+sentinel://host:26379,host2:26379/MASTER/0 (docs/production.md): share throttling counters across instances", str(func(c *Config) *string { return &c.RedisURL })},
 
 		{"AUTHGATE_EMAIL_URL", "email-url", "console://", "smtp://user:pass@host:587?starttls=true, smtps://…, console://, file:///dir", str(func(c *Config) *string { return &c.EmailURL })},
 		{"AUTHGATE_EMAIL_FROM", "email-from", "authgate <no-reply@localhost>", "From address of e-mails", str(func(c *Config) *string { return &c.EmailFrom })},
@@ -150,11 +185,27 @@ func settings() []setting {
 		{"AUTHGATE_TWO_FACTOR_MAX_ATTEMPTS", "two-factor-max-attempts", "5", "code tries per challenge", integer(func(c *Config) *int { return &c.CodeMaxAttempts }, 1, 20)},
 		{"AUTHGATE_TWO_FACTOR_RESEND_INTERVAL", "two-factor-resend-interval", "30s", "shortest time between two sends of one challenge's code", dur(func(c *Config) *time.Duration { return &c.ResendInterval })},
 		{"AUTHGATE_TWO_FACTOR_MAX_RESENDS", "two-factor-max-resends", "3", "resends per challenge after the first mail", integer(func(c *Config) *int { return &c.MaxResends }, 0, 20)},
-		{"AUTHGATE_TWO_FACTOR_MAX_LIVE_CHALLENGES", "two-factor-max-live-challenges", "3", "unfinished challenges (and reset tokens) per user and purpose", integer(func(c *Config) *int { return &c.MaxLive }, 1, 100)},
+		{"AUTHGATE_TWO_FACTOR_MAX_LIVE_CHALLENGES", "two-factor-max-live-challenges", "3", "unfinished two-factor challenges per user and purpose (a login beyond them is refused), and live links of each kind per user (reset, activation…: the oldest dies)", integer(func(c *Config) *int { return &c.MaxLive }, 1, 100)},
 		{"AUTHGATE_TWO_FACTOR_MAX_FAILURES", "two-factor-max-failures", "100", "failed code checks in a row on an account (any challenge, any door) after which its codes are refused until a password reset or an admin's unlock", integer(func(c *Config) *int { return &c.MaxCodeFailures }, 1, 100000)},
 		{"AUTHGATE_PASSWORD_RESET_URL", "password-reset-url", "", "link in reset e-mails; {token} is replaced (e.g. https://app/reset?token={token})", str(func(c *Config) *string { return &c.ResetURL })},
-		{"AUTHGATE_PASSWORD_RESET_TTL", "password-reset-ttl", "30m", "how long a password reset token works", dur(func(c *Config) *time.Duration { return &c.ResetTTL })},
 		{"AUTHGATE_PASSWORD_MIN_LENGTH", "password-min-length", "8", "minimum length of new passwords", integer(func(c *Config) *int { return &c.PasswordMinLen }, 1, 1024)},
+
+		{"AUTHGATE_PUBLIC_URL", "public-url", "", "this server's address as browsers reach it (https://auth.example.com), for the links in mails (default: http://AUTHGATE_ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
+		{"AUTHGATE_SITE_NAME", "site-name", "authgate", "the site's name in mails (Djoser's {site})", str(func(c *Config) *string { return &c.SiteName })},
+		{"AUTHGATE_DJOSER_PREFIX", "djoser-prefix", "/auth/", "where Djoser's endpoints (users/, jwt/create/, …) are served", str(func(c *Config) *string { return &c.DjoserPrefix })},
+		{"AUTHGATE_SIGNUP", "signup", "closed", "closed (only operators make accounts), open, or invite (sign-up needs an invitation)", oneOf(func(c *Config) *string { return &c.Signup }, "closed", "open", "invite")},
+		{"AUTHGATE_EMAIL_VERIFICATION", "email-verification", "mandatory", "mandatory (a signed-up account cannot log in until activated), optional or none", oneOf(func(c *Config) *string { return &c.EmailVerification }, "mandatory", "optional", "none")},
+		{"AUTHGATE_EMAIL_CHANGE", "email-change", "verify", "verify (set_email mails a confirmation link to the new address) or immediate (Djoser's)", oneOf(func(c *Config) *string { return &c.EmailChange }, "verify", "immediate")},
+		{"AUTHGATE_ACTIVATION_URL", "activation-url", "", "the frontend's activation page with {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.ActivationURL }, true)},
+		{"AUTHGATE_PASSWORD_RESET_CONFIRM_URL", "password-reset-confirm-url", "", "the frontend's password reset page with {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.PasswordResetConfirmURL }, true)},
+		{"AUTHGATE_EMAIL_RESET_CONFIRM_URL", "email-reset-confirm-url", "", "the frontend's e-mail (username) reset page with {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.EmailResetConfirmURL }, true)},
+		{"AUTHGATE_EMAIL_CHANGE_CONFIRM_URL", "email-change-confirm-url", "", "the frontend's page confirming a new address, {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.EmailChangeConfirmURL }, true)},
+		{"AUTHGATE_INVITATION_URL", "invitation-url", "", "the frontend's sign-up page for invitations, with {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.InvitationURL }, false)},
+		{"AUTHGATE_THROTTLE_SIGNUP", "throttle-signup", "10/hour", "sign-up and resend_activation requests per client address and per e-mail", rate(func(c *Config) *string { return &c.ThrottleSignup })},
+		{"AUTHGATE_ACTIVATION_TOKEN_LIFETIME", "activation-token-lifetime", "3d", "how long an activation link works", dur(func(c *Config) *time.Duration { return &c.ActivationTTL })},
+		{"AUTHGATE_PASSWORD_RESET_TOKEN_LIFETIME", "password-reset-token-lifetime", "30m", "how long a password or e-mail reset link works", dur(func(c *Config) *time.Duration { return &c.ResetTTL })},
+		{"AUTHGATE_EMAIL_CHANGE_TOKEN_LIFETIME", "email-change-token-lifetime", "1d", "how long the link confirming a new address works", dur(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
+		{"AUTHGATE_INVITATION_LIFETIME", "invitation-lifetime", "7d", "how long an invitation works", dur(func(c *Config) *time.Duration { return &c.InvitationTTL })},
 
 		{"AUTHGATE_USER_CACHE_TTL", "user-cache-ttl", "0s", "reuse user rows for access-token checks this long (0: off; see README)", dur(func(c *Config) *time.Duration { return &c.UserCacheTTL })},
 		{"AUTHGATE_ADMIN_COOKIE_SECURE", "admin-cookie-secure", "false", "always mark admin cookies Secure (they are whenever the request came over TLS)", boolean(func(c *Config) *bool { return &c.AdminCookieSecure })},
@@ -227,9 +278,6 @@ func (c *Config) validate() error {
 	if c.CodeTTL <= 0 {
 		errs = append(errs, errors.New("AUTHGATE_TWO_FACTOR_CODE_TTL must be positive"))
 	}
-	if c.ResetTTL <= 0 {
-		errs = append(errs, errors.New("AUTHGATE_PASSWORD_RESET_TTL must be positive"))
-	}
 	if c.CodeSecret != "" && len(c.CodeSecret) < 32 {
 		errs = append(errs, fmt.Errorf("AUTHGATE_CODE_SECRET is %d bytes; it needs at least 32", len(c.CodeSecret)))
 	}
@@ -237,6 +285,29 @@ func (c *Config) validate() error {
 		if o != "*" && !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
 			errs = append(errs, fmt.Errorf("AUTHGATE_CORS_ALLOWED_ORIGINS: %q is not an origin like https://app.example.com", o))
 		}
+	}
+	for _, d := range []struct {
+		env string
+		v   time.Duration
+	}{{"AUTHGATE_ACTIVATION_TOKEN_LIFETIME", c.ActivationTTL}, {"AUTHGATE_PASSWORD_RESET_TOKEN_LIFETIME", c.ResetTTL},
+		{"AUTHGATE_EMAIL_CHANGE_TOKEN_LIFETIME", c.EmailChangeTTL}, {"AUTHGATE_INVITATION_LIFETIME", c.InvitationTTL}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive", d.env))
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("AUTHGATE_PUBLIC_URL: %q is not an address like https://auth.example.com", c.PublicURL))
+		}
+	}
+	if p := c.DjoserPrefix; !strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || p == "/" ||
+		strings.ContainsAny(p, "?#{} ") || strings.HasPrefix(p, "/admin/") || strings.HasPrefix(p, "/api/") ||
+		strings.HasPrefix(p, "/accounts/") || strings.HasPrefix(p, "/.well-known/") {
+		errs = append(errs, fmt.Errorf("AUTHGATE_DJOSER_PREFIX: %q is not a path like /auth/ outside /admin/, /api/, /accounts/ and /.well-known/", p))
+	}
+	if c.DatabasePooler == "transaction" && c.UserCacheTTL > 0 && c.DBListenURL == "" {
+		errs = append(errs, errors.New("AUTHGATE_DATABASE_LISTEN_URL is required with AUTHGATE_DATABASE_POOLER=transaction and AUTHGATE_USER_CACHE_TTL: LISTEN does not work through a transaction pooler (set it to a URL straight to PostgreSQL, or the cache TTL to 0)"))
 	}
 	if c.RefreshCookie && len(c.CORSAllowedOrigins) == 1 && c.CORSAllowedOrigins[0] == "*" {
 		errs = append(errs, errors.New("AUTHGATE_CORS_ALLOWED_ORIGINS: \"*\" cannot be combined with AUTHGATE_REFRESH_COOKIE (credentials never go with *)"))
@@ -346,6 +417,31 @@ func rate(f func(*Config) *string) func(*Config, string) error {
 		n, per, ok := strings.Cut(v, "/")
 		if _, err := strconv.Atoi(n); !ok || err != nil || per == "" {
 			return fmt.Errorf("%q is not a rate like 10/min", v)
+		}
+		*f(c) = v
+		return nil
+	}
+}
+
+// linkTemplate checks a link template: an absolute http(s) URL with {token}, and {uid} when
+// uid is set (Djoser's ACTIVATION_URL and its kin).
+func linkTemplate(f func(*Config) *string, uid bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			*f(c) = ""
+			return nil
+		}
+		u, err := url.Parse(strings.NewReplacer("{uid}", "uid", "{token}", "token").Replace(v))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%q is not an absolute http or https URL", v)
+		}
+		if !strings.Contains(v, "{token}") || uid && !strings.Contains(v, "{uid}") {
+			want := "{token}"
+			if uid {
+				want = "{uid} and {token}"
+			}
+			return fmt.Errorf("%q lacks %s", v, want)
 		}
 		*f(c) = v
 		return nil

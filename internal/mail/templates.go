@@ -21,7 +21,8 @@ var ErrUnknownTemplate = errors.New("unknown mail template")
 // templateNames are the messages authgate sends (auth.Mailer's documented names).
 func templateNames() []string {
 	return []string{"two_factor_code", "password_reset", "two_factor_changed", "password_changed",
-		"recovery_codes_regenerated", "second_factor_locked"}
+		"activation", "activated", "signup_attempt", "email_reset", "email_change", "username_changed",
+		"email_changed", "invitation", "recovery_codes_regenerated", "second_factor_locked"}
 }
 
 // rendered is one message's content before MIME encoding.

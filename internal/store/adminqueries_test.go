@@ -21,9 +21,9 @@ import (
 // one. The dashboard's rotation count is also timed without the created_at index of migration
 // 0002, and the index's creation (what the migration costs) is timed.
 var (
-	adminRows     = flag.Int("adminqueries.rows", 1_000_000, "filler tokens and audit events in the big store of BenchmarkAdminQueries")
-	adminRuns     = flag.Int("adminqueries.runs", 30, "timed runs of each query per store in BenchmarkAdminQueries")
-	adminBackends = flag.String("adminqueries.backends", "sqlite,postgres", "backends BenchmarkAdminQueries runs on")
+	adminQueryRows     = flag.Int("adminqueries.rows", 1_000_000, "filler tokens and audit events in the big store of BenchmarkAdminQueries")
+	adminQueryRuns     = flag.Int("adminqueries.runs", 30, "timed runs of each query per store in BenchmarkAdminQueries")
+	adminQueryBackends = flag.String("adminqueries.backends", "sqlite,postgres", "backends BenchmarkAdminQueries runs on")
 )
 
 // adminSite is a filled store with the values the pages' queries look for.
@@ -301,12 +301,12 @@ func runAdminQueries(tb testing.TB, be backend, rows, runs int) []adminTiming {
 // -benchtime=1x -v. ns/op is the whole scenario; read the log.
 func BenchmarkAdminQueries(b *testing.B) {
 	for _, be := range []backend{sqliteBackend, postgresBackend} {
-		if !slices.Contains(strings.Split(*adminBackends, ","), be.name) {
+		if !slices.Contains(strings.Split(*adminQueryBackends, ","), be.name) {
 			continue
 		}
 		b.Run(be.name, func(b *testing.B) {
 			for b.Loop() {
-				runAdminQueries(b, be, *adminRows, *adminRuns)
+				runAdminQueries(b, be, *adminQueryRows, *adminQueryRuns)
 			}
 		})
 	}

@@ -161,7 +161,7 @@ func (b *batcher) run(ops []*rotateOp) {
 // is later, and record the next one in its family. It writes nothing when it returns
 // auth.ErrBlacklisted or auth.ErrNotFound.
 func (db *DB) rotateIn(ctx context.Context, tx *sql.Tx, op *rotateOp, ran time.Time) error {
-	n, err := db.exec(ctx, tx, blacklistJTI, db.dialect.ts(later(op.at, ran)), auth.ReasonRotated, op.oldJTI)
+	n, err := db.exec(ctx, tx, rotateBlacklist, db.dialect.ts(later(op.at, ran)), auth.ReasonRotated, op.oldJTI)
 	if err != nil {
 		return err
 	}

@@ -57,12 +57,18 @@ func (d dialect) schemaMigrationsDDL() string {
 // Migrate applies every pending migration, each in its own transaction and recorded in
 // schema_migrations. It is idempotent, and safe to run from several instances at once: on
 // PostgreSQL each step holds an advisory lock, on SQLite the database write lock.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrateTo(ctx, "") }
+
+// migrateTo applies the pending migrations up to and including version upTo ("" for all).
+func (db *DB) migrateTo(ctx context.Context, upTo string) error {
 	steps, err := db.dialect.migrations()
 	if err != nil {
 		return fmt.Errorf("store: migrate: read embedded migrations: %w", err)
 	}
 	for _, m := range steps {
+		if upTo != "" && m.version > upTo {
+			break
+		}
 		if err := db.applyMigration(ctx, m); err != nil {
 			return fmt.Errorf("store: migrate %s: %w", m.version, translate(err))
 		}
@@ -120,4 +126,15 @@ func (db *DB) AppliedMigrations(ctx context.Context) ([]string, error) {
 			return v, err
 		})
 	return versions, wrap("applied migrations", err)
+}
+
+// Migrations lists the versions of the embedded migrations of the database's dialect, in the
+// order Migrate applies them.
+func (db *DB) Migrations() []string {
+	steps, _ := db.dialect.migrations() // embedded: read at build time, cannot fail at run time
+	out := make([]string, len(steps))
+	for i, m := range steps {
+		out[i] = m.version
+	}
+	return out
 }

@@ -116,10 +116,10 @@ var tokenCases = []suiteCase{
 		other := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
 		wantNoErr(t, "Blacklist", db.Blacklist(ctx, a, auth.ReasonRotated, t0))
 
-		n, err := db.RevokeFamily(ctx, a.JTI, auth.ReasonReuseDetected, t0.Add(time.Hour))
-		wantNoErr(t, "RevokeFamily", err)
+		n, err := db.EndSession(ctx, a.FamilyID, u.ID, auth.ReasonReuseDetected, t0.Add(time.Hour))
+		wantNoErr(t, "EndSession", err)
 		if n != 2 {
-			t.Errorf("RevokeFamily = %d, want 2 (one was blacklisted already)", n)
+			t.Errorf("EndSession = %d, want 2 (one was blacklisted already)", n)
 		}
 		if g := mustToken(t, db, a.JTI); g.Reason != auth.ReasonRotated {
 			t.Errorf("already blacklisted token's reason became %q", g.Reason)
@@ -132,11 +132,11 @@ var tokenCases = []suiteCase{
 		if mustToken(t, db, other.JTI).Blacklisted {
 			t.Error("another family was revoked")
 		}
-		if n, _ := db.RevokeFamily(ctx, a.JTI, auth.ReasonReuseDetected, t0); n != 0 {
-			t.Errorf("RevokeFamily again = %d, want 0", n)
+		if n, _ := db.EndSession(ctx, a.FamilyID, u.ID, auth.ReasonReuseDetected, t0); n != 0 {
+			t.Errorf("EndSession again = %d, want 0", n)
 		}
-		if _, err := db.RevokeFamily(ctx, "", auth.ReasonAdmin, t0); err == nil {
-			t.Error("RevokeFamily without family succeeded")
+		if _, err := db.EndSession(ctx, "", u.ID, auth.ReasonAdmin, t0); err == nil {
+			t.Error("EndSession without id succeeded")
 		}
 	}},
 	{"tokens/revoke user moves tokens_valid_after forward only", func(t *testing.T, b backend) {

@@ -20,6 +20,12 @@ const (
 	// invariant). On PostgreSQL a concurrent insert waits for the first to commit or roll back.
 	blacklistJTI = `INSERT INTO blacklisted_tokens (token_id, blacklisted_at, reason)
 		SELECT id, ?, ? FROM outstanding_tokens WHERE jti = ? ON CONFLICT (token_id) DO NOTHING`
+	// rotateBlacklist is blacklistJTI for a rotation, which a token of an ended session never
+	// gets (sessions.go); nothing is written then, as when the token was blacklisted already.
+	rotateBlacklist = `INSERT INTO blacklisted_tokens (token_id, blacklisted_at, reason)
+		SELECT id, ?, ? FROM outstanding_tokens o WHERE jti = ?
+			AND NOT EXISTS (SELECT 1 FROM ended_sessions e WHERE e.id = o.family_id)
+		ON CONFLICT (token_id) DO NOTHING`
 	// blacklistWhere + condition + blacklistOrder blacklists every matching token that is not
 	// blacklisted yet. Args: blacklisted_at, reason, then the condition's. Rows are taken in
 	// id order so concurrent bulk revocations lock in the same order and cannot deadlock.
@@ -118,11 +124,18 @@ func (db *DB) Rotate(ctx context.Context, old, next auth.OutstandingToken, at ti
 		if err := db.blacklistToken(ctx, tx, old.JTI, oldArgs, auth.ReasonRotated, at); err != nil {
 			return err
 		}
-		if next.FamilyID == "" {
-			err := db.queryRow(ctx, tx, `SELECT family_id FROM outstanding_tokens WHERE jti = ?`, old.JTI).Scan(&next.FamilyID)
-			if err != nil {
-				return err
+		var family string
+		if err := db.queryRow(ctx, tx, `SELECT family_id FROM outstanding_tokens WHERE jti = ?`, old.JTI).Scan(&family); err != nil {
+			return err
+		}
+		if ended, err := db.sessionEnded(ctx, tx, family); err != nil || ended {
+			if err == nil {
+				err = auth.ErrBlacklisted // its session ended: nothing is rotated, and this rolls back
 			}
+			return err
+		}
+		if next.FamilyID == "" {
+			next.FamilyID = family
 		}
 		nextArgs, err := db.tokenArgs(next)
 		if err != nil {
@@ -144,7 +157,10 @@ const (
 	// token (the unique token_id decides races; a concurrent insert waits for the first to
 	// commit), then record the next token only when this statement's blacklist row went in.
 	// Arguments: old jti, blacklisted_at, reason, then rotateInsert's but the last.
-	rotatePostgres = `WITH old AS (SELECT id, family_id, jti FROM outstanding_tokens WHERE jti = ?),
+	// A token of an ended session is not rotated, even one a rotation racing with the end
+	// recorded after EndSession's snapshot (sessions.go).
+	rotatePostgres = `WITH old AS (SELECT id, family_id, jti FROM outstanding_tokens o WHERE jti = ?
+			AND NOT EXISTS (SELECT 1 FROM ended_sessions e WHERE e.id = o.family_id)),
 		bl AS (INSERT INTO blacklisted_tokens (token_id, blacklisted_at, reason)
 			SELECT id, ?, ? FROM old ON CONFLICT (token_id) DO NOTHING RETURNING token_id)
 		INSERT INTO outstanding_tokens (user_id, jti, token, created_at, expires_at, family_id,
@@ -240,23 +256,6 @@ func (db *DB) blacklistToken(ctx context.Context, tx *sql.Tx, jti string, args [
 	return nil
 }
 
-// RevokeFamily blacklists every not yet blacklisted token of the family; it returns how many.
-func (db *DB) RevokeFamily(ctx context.Context, familyID, reason string, at time.Time) (int, error) {
-	ctx, cancel := db.op(ctx)
-	defer cancel()
-	if familyID == "" || reason == "" {
-		return 0, errors.New("store: revoke family: family id and reason are required")
-	}
-	var n int64
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		n, err = db.exec(ctx, tx, blacklistWhere+` t.family_id = ?`+blacklistOrder,
-			db.dialect.ts(at), reason, familyID)
-		return err
-	})
-	return int(n), wrap("revoke family", err)
-}
-
 // RevokeUser blacklists every not yet blacklisted token of the user and, in the same
 // transaction, moves tokens_valid_after forward to validAfter (never backward). It returns
 // how many tokens it blacklisted; auth.ErrNotFound when the user does not exist.
@@ -278,6 +277,9 @@ func (db *DB) RevokeUser(ctx context.Context, userID, reason string, at, validAf
 			credentials_generation = credentials_generation + 1
 			WHERE id = ?`, d.ts(validAfter), d.ts(validAfter), id))
 		if err != nil {
+			return err
+		}
+		if _, err := db.exec(ctx, tx, endUserSessions, d.ts(at), reason, id, ""); err != nil {
 			return err
 		}
 		n, err = db.exec(ctx, tx, blacklistWhere+` t.user_id = ?`+blacklistOrder, d.ts(at), reason, id)

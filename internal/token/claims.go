@@ -25,6 +25,13 @@ type Claims struct {
 	IssuedAt   time.Time
 	ExpiresAt  time.Time
 	RefreshExp time.Time // sliding tokens only
+	// SessionID is the sid claim: the session (login) the token belongs to, as OpenID Connect's
+	// and Keycloak's sid. Empty for tokens without one (from Django, or from before authgate
+	// set it). AccessFrom and Rotate copy it, as SimpleJWT copies every claim.
+	SessionID string
+	// AuthTime is the auth_time claim (OpenID Connect's): when the session began, its login.
+	// authgate sets it when sessions have a maximum age. Zero when absent.
+	AuthTime time.Time
 	// Extra holds every other claim (aud, iss, nbf, custom claims) in token order, verbatim, so
 	// that AccessFrom, Rotate and RefreshSliding copy them as SimpleJWT does.
 	Extra []Claim
@@ -47,6 +54,13 @@ func (c Claims) Get(name string) (json.RawMessage, bool) {
 	}
 	return nil, false
 }
+
+// SessionClaim names the claim that carries a token's session: authgate's own, which SimpleJWT and
+// PyJWT copy from a refresh token to its access token and otherwise ignore.
+const SessionClaim = "sid"
+
+// AuthTimeClaim names the claim that carries when a token's session began (OpenID Connect's).
+const AuthTimeClaim = "auth_time"
 
 // typeOf maps the common type names to their constants, so parsing them allocates nothing.
 func typeOf(raw []byte, esc bool) Type {

@@ -103,7 +103,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"UserID", &cfg.Claims.UserID, "user_id"},
 		{"SlidingRefreshExp", &cfg.Claims.SlidingRefreshExp, "refresh_exp"},
 	}
-	seen := map[string]string{"exp": "exp", "iat": "iat", "nbf": "nbf", "aud": "aud", "iss": "iss"}
+	seen := map[string]string{"exp": "exp", "iat": "iat", "nbf": "nbf", "aud": "aud", "iss": "iss", SessionClaim: SessionClaim, AuthTimeClaim: AuthTimeClaim}
 	for _, n := range names {
 		if *n.v == "" {
 			*n.v = n.def

@@ -11,7 +11,7 @@ import (
 
 // Issue mints a new token of type t for userID, as SimpleJWT's Token.for_user: a fresh jti,
 // iat now and exp now plus the type's lifetime; a sliding token also gets its refresh expiry.
-func (m *Manager) Issue(t Type, userID string) (string, Claims, error) {
+func (m *Manager) Issue(t Type, userID string, opts ...IssueOption) (string, Claims, error) {
 	var lifetime time.Duration
 	switch t {
 	case TypeAccess:
@@ -41,12 +41,36 @@ func (m *Manager) Issue(t Type, userID string) (string, Claims, error) {
 	if t == TypeSliding {
 		c.RefreshExp = wholeSeconds(now.Add(m.cfg.SlidingRefreshLifetime))
 	}
+	for _, o := range opts {
+		o(&c)
+	}
 	return m.sign(c)
+}
+
+// IssueOption adds to a token Issue mints.
+type IssueOption func(*Claims)
+
+// WithSession sets the token's sid claim.
+func WithSession(id string) IssueOption { return func(c *Claims) { c.SessionID = id } }
+
+// WithAuthTime sets the token's auth_time claim: when its session began.
+func WithAuthTime(t time.Time) IssueOption { return func(c *Claims) { c.AuthTime = wholeSeconds(t) } }
+
+// ExpiresBy makes the token expire no later than t (a session's limits); the zero time changes
+// nothing.
+func ExpiresBy(t time.Time) IssueOption {
+	return func(c *Claims) {
+		if !t.IsZero() && c.ExpiresAt.After(t) {
+			c.ExpiresAt = wholeSeconds(t)
+		}
+	}
 }
 
 // AccessFrom mints the access token of a refresh token, as SimpleJWT's RefreshToken.access_token:
 // every claim is copied (iat included) except the type, exp and jti, which are new.
-func (m *Manager) AccessFrom(refresh Claims) (string, Claims, error) {
+//
+// Options apply after, so that ExpiresBy can shorten the new exp.
+func (m *Manager) AccessFrom(refresh Claims, opts ...IssueOption) (string, Claims, error) {
 	if refresh.Type != TypeRefresh {
 		return "", Claims{}, ErrWrongType
 	}
@@ -63,12 +87,15 @@ func (m *Manager) AccessFrom(refresh Claims) (string, Claims, error) {
 	}
 	// SimpleJWT's no_copy_claims name "jti" as well as the configured JTI claim.
 	c.Extra = slices.DeleteFunc(slices.Clone(refresh.Extra), func(e Claim) bool { return e.Name == "jti" })
+	for _, o := range opts {
+		o(&c)
+	}
 	return m.sign(c)
 }
 
 // Rotate mints the successor of a refresh token, as SimpleJWT's TokenRefreshSerializer with
-// ROTATE_REFRESH_TOKENS: the same claims with a new jti, exp and iat.
-func (m *Manager) Rotate(refresh Claims) (string, Claims, error) {
+// ROTATE_REFRESH_TOKENS: the same claims with a new jti, exp and iat. Options apply after.
+func (m *Manager) Rotate(refresh Claims, opts ...IssueOption) (string, Claims, error) {
 	if refresh.Type != TypeRefresh {
 		return "", Claims{}, ErrWrongType
 	}
@@ -81,6 +108,9 @@ func (m *Manager) Rotate(refresh Claims) (string, Claims, error) {
 	c.JTI = jti
 	c.IssuedAt = wholeSeconds(now)
 	c.ExpiresAt = wholeSeconds(now.Add(m.cfg.RefreshLifetime))
+	for _, o := range opts {
+		o(&c)
+	}
 	return m.sign(c)
 }
 

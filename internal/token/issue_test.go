@@ -355,3 +355,101 @@ func TestIssueErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionClaim pins the sid claim: written after user_id, parsed into Claims.SessionID, copied
+// by AccessFrom and Rotate as SimpleJWT copies every claim, and left alone when it is not a
+// string (another system's claim of that name).
+func TestSessionClaim(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	clk.Set(testNow)
+	m := newManager(t, Config{Signing: Key{Secret: testSecret}, Now: clk.Now})
+	tok, c, err := m.Issue(TypeRefresh, "u1", WithSession("5f0c6a1e9b2d4c7e8f10a2b3c4d5e6f7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, payload := decodeSegments(t, tok)
+	want := `{"token_type":"refresh","exp":1700259200,"iat":1700000000,"jti":"` + c.JTI +
+		`","user_id":"u1","sid":"5f0c6a1e9b2d4c7e8f10a2b3c4d5e6f7"}`
+	if payload != want {
+		t.Errorf("payload\n got %s\nwant %s", payload, want)
+	}
+	parsed, err := m.Parse(tok, TypeRefresh)
+	if err != nil || parsed.SessionID != "5f0c6a1e9b2d4c7e8f10a2b3c4d5e6f7" || len(parsed.Extra) != 0 {
+		t.Fatalf("Parse = %#v, %v", parsed, err)
+	}
+	access, ac, err := m.AccessFrom(parsed)
+	if err != nil || ac.SessionID != parsed.SessionID {
+		t.Fatalf("AccessFrom: %#v, %v", ac, err)
+	}
+	if back, err := m.Parse(access, TypeAccess); err != nil || back.SessionID != parsed.SessionID {
+		t.Errorf("access token: %#v, %v", back, err)
+	}
+	if _, rc, err := m.Rotate(parsed); err != nil || rc.SessionID != parsed.SessionID {
+		t.Errorf("Rotate: %#v, %v", rc, err)
+	}
+
+	// A numeric sid is not authgate's: it stays an extra claim, copied verbatim.
+	other := jwtSign(t, "HS256", Key{Secret: testSecret}, `{"alg":"HS256","typ":"JWT"}`,
+		`{"token_type":"access","exp":1700100000,"iat":1699990000,"jti":"a1","user_id":"u1","sid":7}`)
+	oc, err := m.Parse(other, TypeAccess)
+	if err != nil || oc.SessionID != "" {
+		t.Fatalf("Parse(numeric sid) = %#v, %v", oc, err)
+	}
+	if v, ok := oc.Get("sid"); !ok || string(v) != "7" {
+		t.Errorf(`Get("sid") = %s, %v`, v, ok)
+	}
+	if _, err := New(Config{Signing: Key{Secret: testSecret}, Claims: ClaimNames{UserID: "sid"}}); err == nil {
+		t.Error("a user id claim named sid was accepted")
+	}
+}
+
+// TestSessionLimitsInTokens pins auth_time (written after sid, parsed into Claims.AuthTime,
+// copied), ExpiresBy (a session's cap on exp, for new refresh and access tokens) and Expired,
+// which tells a token refused only for its expiry, with its claims, from any other refusal.
+func TestSessionLimitsInTokens(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	clk.Set(testNow)
+	m := newManager(t, Config{Signing: Key{Secret: testSecret}, Now: clk.Now})
+	began := time.Unix(testNow-100, 0)
+	tok, c, err := m.Issue(TypeRefresh, "u1", WithSession("s1"), WithAuthTime(began), ExpiresBy(time.Unix(testNow+3600, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, payload := decodeSegments(t, tok)
+	want := `{"token_type":"refresh","exp":1700003600,"iat":1700000000,"jti":"` + c.JTI +
+		`","user_id":"u1","sid":"s1","auth_time":1699999900}`
+	if payload != want {
+		t.Errorf("payload\n got %s\nwant %s", payload, want)
+	}
+	parsed, err := m.Parse(tok, TypeRefresh)
+	if err != nil || !parsed.AuthTime.Equal(began) || len(parsed.Extra) != 0 {
+		t.Fatalf("Parse = %#v, %v", parsed, err)
+	}
+	if _, ac, err := m.AccessFrom(parsed, ExpiresBy(time.Unix(testNow+60, 0))); err != nil ||
+		!ac.AuthTime.Equal(began) || ac.ExpiresAt.Unix() != testNow+60 {
+		t.Errorf("AccessFrom with a cap: %#v, %v", ac, err)
+	}
+	if _, rc, err := m.Rotate(parsed, ExpiresBy(time.Time{})); err != nil || rc.ExpiresAt.Unix() != testNow+3*24*3600 {
+		t.Errorf("Rotate without a cap: %#v, %v", rc, err)
+	}
+
+	clk.Set(testNow + 3600)
+	if _, err := m.Parse(tok, TypeRefresh); err != ErrInvalid {
+		t.Fatalf("expired token: %v", err)
+	}
+	if ec, ok := m.Expired(tok, TypeRefresh); !ok || ec.SessionID != "s1" || ec.JTI != c.JTI {
+		t.Errorf("Expired = %#v, %v", ec, ok)
+	}
+	if _, ok := m.Expired(tok, TypeAccess); ok {
+		t.Error("Expired accepts a token of the wrong type")
+	}
+	if _, ok := m.Expired(tok[:len(tok)-2]+"AA", TypeRefresh); ok {
+		t.Error("Expired accepts a bad signature")
+	}
+	clk.Set(testNow)
+	if _, ok := m.Expired(tok, TypeRefresh); ok {
+		t.Error("Expired says a live token expired")
+	}
+}

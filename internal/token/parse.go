@@ -10,7 +10,20 @@ import (
 // accepts; TypeUntyped skips the type checks, as SimpleJWT's UntypedToken does. The checks run in
 // SimpleJWT's order (PyJWT's decode, then Token.verify) and fail with ErrInvalid, ErrNoExp,
 // ErrNoID, ErrNoType or ErrWrongType.
-func (m *Manager) Parse(raw string, want Type) (Claims, error) {
+func (m *Manager) Parse(raw string, want Type) (Claims, error) { return m.parse(raw, want, false) }
+
+// Expired returns the claims of a token Parse refuses only because it has expired, and whether
+// that is so: its signature and every other claim are good. It lets a server say why a session's
+// token ran out (its limits); what the client is told stays Parse's answer.
+func (m *Manager) Expired(raw string, want Type) (Claims, bool) {
+	if _, err := m.parse(raw, want, false); err != ErrInvalid {
+		return Claims{}, false
+	}
+	c, err := m.parse(raw, want, true)
+	return c, err == nil
+}
+
+func (m *Manager) parse(raw string, want Type, expiredOK bool) (Claims, error) {
 	if len(raw) > m.cfg.MaxTokenSize {
 		return Claims{}, ErrInvalid // before any decoding
 	}
@@ -47,19 +60,19 @@ func (m *Manager) Parse(raw string, want Type) (Claims, error) {
 	if !ok {
 		return Claims{}, ErrInvalid
 	}
-	return m.claims(payload, want)
+	return m.claims(payload, want, expiredOK)
 }
 
 // fields are the claims Parse interprets, located in the payload.
 type fields struct {
-	typ, jti, uid, aud, iss         member // kind 0 when absent
-	exp, iat, nbf, rexp             float64
-	hasExp, hasIat, hasNbf, hasRexp bool
-	extras                          int
+	typ, jti, uid, aud, iss, sid             member // kind 0 when absent
+	exp, iat, nbf, rexp, auth                float64
+	hasExp, hasIat, hasNbf, hasRexp, hasAuth bool
+	extras                                   int
 }
 
 // claims checks the decoded payload p and copies out its claims.
-func (m *Manager) claims(p []byte, want Type) (Claims, error) {
+func (m *Manager) claims(p []byte, want Type, expiredOK bool) (Claims, error) {
 	var stack [16]member
 	ms, ok := parseObject(p, stack[:0])
 	if !ok {
@@ -71,7 +84,7 @@ func (m *Manager) claims(p []byte, want Type) (Claims, error) {
 			return Claims{}, ErrInvalid
 		}
 	}
-	if err := m.check(p, &f, want); err != nil {
+	if err := m.check(p, &f, want, expiredOK); err != nil {
 		return Claims{}, err
 	}
 
@@ -86,6 +99,10 @@ func (m *Manager) claims(p []byte, want Type) (Claims, error) {
 	}
 	if f.hasRexp {
 		c.RefreshExp = unixTime(f.rexp)
+	}
+	c.SessionID = stringAt(ps, f.sid)
+	if f.hasAuth {
+		c.AuthTime = unixTime(f.auth)
 	}
 	switch f.uid.kind {
 	case '"':
@@ -116,7 +133,8 @@ func (m *Manager) claims(p []byte, want Type) (Claims, error) {
 func (m *Manager) fixed(p []byte, mb member) bool {
 	n := &m.cfg.Claims
 	return nameIs(p, mb, "exp") || nameIs(p, mb, "iat") || nameIs(p, mb, n.TokenType) ||
-		nameIs(p, mb, n.JTI) || nameIs(p, mb, n.UserID) || nameIs(p, mb, n.SlidingRefreshExp)
+		nameIs(p, mb, n.JTI) || nameIs(p, mb, n.UserID) || nameIs(p, mb, n.SlidingRefreshExp) ||
+		mb.kind == '"' && nameIs(p, mb, SessionClaim) || mb.kind == '0' && nameIs(p, mb, AuthTimeClaim)
 }
 
 // locate records mb in f, checking the JSON type of the claims authgate reads.
@@ -147,6 +165,11 @@ func (m *Manager) locate(p []byte, mb member, f *fields) bool {
 	case nameIs(p, mb, n.UserID):
 		f.uid = mb
 		return mb.kind == '"' || mb.kind == '0'
+	case mb.kind == '"' && nameIs(p, mb, SessionClaim):
+		f.sid = mb // a sid that is not a string is someone else's claim: kept verbatim in Extra
+		return true
+	case mb.kind == '0' && nameIs(p, mb, AuthTimeClaim):
+		return num(&f.auth, &f.hasAuth)
 	}
 	f.extras++
 	switch {
@@ -161,20 +184,20 @@ func (m *Manager) locate(p []byte, mb member, f *fields) bool {
 }
 
 // check applies PyJWT's claim checks, then SimpleJWT's Token.verify.
-func (m *Manager) check(p []byte, f *fields, want Type) error {
+func (m *Manager) check(p []byte, f *fields, want Type, expiredOK bool) error {
 	now := m.cfg.Now()
 	// PyJWT compares integer claims with the current second and the leeway in seconds.
 	sec, leeway := float64(now.Unix()), m.cfg.Leeway.Seconds()
 	switch {
 	case f.hasIat && math.Trunc(f.iat) > sec+leeway,
 		f.hasNbf && math.Trunc(f.nbf) > sec+leeway,
-		f.hasExp && math.Trunc(f.exp) <= sec-leeway,
+		f.hasExp && math.Trunc(f.exp) <= sec-leeway && !expiredOK,
 		!m.issuerOK(p, f.iss),
 		!m.audienceOK(p, f.aud):
 		return ErrInvalid
 	case !f.hasExp:
 		return ErrNoExp
-	case expired(unixTime(f.exp), now, m.cfg.Leeway):
+	case expired(unixTime(f.exp), now, m.cfg.Leeway) && !expiredOK:
 		return ErrInvalid // SimpleJWT's own check_exp, to the microsecond
 	case f.jti.kind == 0 || f.jti.valEnd-f.jti.valStart == 2:
 		return ErrNoID // fix: an empty jti is no id either

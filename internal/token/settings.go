@@ -10,3 +10,6 @@ func (m *Manager) AccessLifetime() time.Duration { return m.cfg.AccessLifetime }
 
 // Issuer is the configured iss claim, empty when none.
 func (m *Manager) Issuer() string { return m.cfg.Issuer }
+
+// Leeway is the clock skew allowed on exp, nbf and iat.
+func (m *Manager) Leeway() time.Duration { return m.cfg.Leeway }

@@ -87,11 +87,29 @@ func (m *Manager) encode(c Claims) ([]byte, []Claim, error) {
 			b = appendPyString(b, c.UserID)
 		}
 	}
+	if c.SessionID != "" {
+		b = append(b, ',')
+		b = appendPyString(b, SessionClaim)
+		b = append(b, ':')
+		b = appendPyString(b, c.SessionID)
+	}
+	if !c.AuthTime.IsZero() {
+		b = append(b, ',')
+		b = appendPyString(b, AuthTimeClaim)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, c.AuthTime.Unix(), 10)
+	}
 	var extra []Claim
 	if len(c.Extra) > 0 {
 		extra = make([]Claim, 0, len(c.Extra))
 	}
 	reserved := []string{n.TokenType, "exp", "iat", n.JTI, n.SlidingRefreshExp, n.UserID}
+	if c.SessionID != "" {
+		reserved = append(reserved, SessionClaim)
+	}
+	if !c.AuthTime.IsZero() {
+		reserved = append(reserved, AuthTimeClaim)
+	}
 	for i, e := range c.Extra {
 		if slices.Contains(reserved, e.Name) {
 			return nil, nil, fmt.Errorf("token: extra claim %q has a field of its own in Claims", e.Name)

@@ -10,15 +10,32 @@ import (
 	"unicode/utf8"
 
 	"github.com/authgate/authgate/internal/auth"
+	"github.com/authgate/authgate/internal/token"
 )
 
 // caller returns the user requireAccess authenticated.
 func caller(r *http.Request) auth.User { return info(r).user }
 
+// callerSession returns the session of the caller's access token (its sid claim), "" for a token
+// without one (issued by Django, or before authgate put sessions in tokens).
+func callerSession(r *http.Request) string { return info(r).sid }
+
 // requireAccess is SimpleJWT's JWTAuthentication with IsAuthenticated: the Authorization header
 // is split on white space; a scheme other than the configured ones counts as no header. The
 // user travels in the request's reqInfo, so that a protected request copies no Request.
 func (h *handler) requireAccess(next http.Handler) http.Handler {
+	return h.bearer(h.svc.Authenticate, next)
+}
+
+// requireAccessToLogOut is requireAccess for the logout view, which also lets in an access token
+// whose session has ended (auth.Service.AuthenticateToLogOut).
+func (h *handler) requireAccessToLogOut(next http.Handler) http.Handler {
+	return h.bearer(h.svc.AuthenticateToLogOut, next)
+}
+
+type authenticator func(ctx context.Context, raw string) (auth.User, token.Claims, error)
+
+func (h *handler) bearer(authenticate authenticator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, raw, n := authFields(r.Header.Get("Authorization"))
 		if n == 0 || !slices.Contains(h.schemes, scheme) {
@@ -29,7 +46,7 @@ func (h *handler) requireAccess(next http.Handler) http.Handler {
 			writeJSON(w, http.StatusUnauthorized, detail{Detail: "Authorization header must contain two space-delimited values", Code: "bad_authorization_header"})
 			return
 		}
-		u, _, err := h.svc.Authenticate(r.Context(), raw)
+		u, claims, err := authenticate(r.Context(), raw)
 		if err != nil {
 			h.authFail(w, r, err)
 			return
@@ -39,7 +56,7 @@ func (h *handler) requireAccess(next http.Handler) http.Handler {
 			ri = &reqInfo{}
 			r = r.WithContext(context.WithValue(r.Context(), infoKey, ri))
 		}
-		ri.userID, ri.user = u.ID, u
+		ri.userID, ri.user, ri.sid = u.ID, u, claims.SessionID
 		next.ServeHTTP(w, r)
 	})
 }

@@ -18,6 +18,7 @@ func TestLogout(t *testing.T) {
 		e.CreateUser("a@example.com", pw)
 		e.CreateUser("b@example.com", pw)
 		r1, a1 := e.Login("a@example.com", pw)
+		_, a2 := e.Login("a@example.com", pw) // another session of the same user
 		rb, _ := e.Login("b@example.com", pw)
 		auth1 := authtest.Bearer(a1)
 
@@ -35,13 +36,23 @@ func TestLogout(t *testing.T) {
 			{"garbage token", map[string]any{"refresh_token": "nope"}, 401, `{"detail":"Token is invalid or expired","code":"token_not_valid"}`},
 			{"access token", map[string]any{"refresh_token": a1}, 401, `{"detail":"Token has wrong type","code":"token_not_valid"}`},
 			{"own token", map[string]any{"refresh_token": r1}, 200, `{"status":"OK, goodbye"}`},
-			{"own token again", map[string]any{"refresh_token": r1}, 401, `{"detail":"Token is blacklisted","code":"token_not_valid"}`},
 		}
 		for _, c := range cases {
 			r := e.Post("/logout_token/", c.body, auth1...)
 			if r.Status != c.status || r.Raw != c.want {
 				t.Errorf("%s: %d %s, want %d %s", c.name, r.Status, r.Raw, c.status, c.want)
 			}
+		}
+		// The logout ended the session: its access token stops working at once (issue #15).
+		if r := e.Do("GET", "/api/me/", nil, auth1...); r.Status != 401 || r.Str("code") != "token_not_valid" {
+			t.Errorf("the logged-out session's access token: %d %s", r.Status, r.Raw)
+		}
+		if r := e.Do("GET", "/api/me/", nil, authtest.Bearer(a2)...); r.Status != 200 {
+			t.Errorf("the user's other session's access token: %d %s", r.Status, r.Raw)
+		}
+		if r := e.Post("/logout_token/", map[string]any{"refresh_token": r1}, authtest.Bearer(a2)...); r.Status != 401 ||
+			r.Raw != `{"detail":"Token is blacklisted","code":"token_not_valid"}` {
+			t.Errorf("own token again: %d %s", r.Status, r.Raw)
 		}
 		if r := e.Post("/api/token/refresh/", map[string]string{"refresh": r1}); r.Status != 401 || r.Str("detail") != "Token is blacklisted" {
 			t.Errorf("logged-out token still refreshes: %d %s", r.Status, r.Raw)

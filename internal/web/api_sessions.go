@@ -17,9 +17,13 @@ type sessionBody struct {
 	Current    bool   `json:"current"`
 }
 
-// currentFamily names the caller's own login when it shows its refresh token (X-Refresh-Token
-// header, or the refresh cookie in cookie mode): access tokens do not carry their family.
+// currentFamily names the caller's own login: the session of its access token, or, for an access
+// token without one (from before sessions were in tokens), the session of the refresh token it
+// shows (X-Refresh-Token header, or the refresh cookie in cookie mode).
 func (h *handler) currentFamily(r *http.Request) string {
+	if sid := callerSession(r); sid != "" {
+		return sid
+	}
 	raw := r.Header.Get("X-Refresh-Token")
 	if raw == "" && h.cookie.Enabled {
 		raw, _ = h.refreshCookie(r)
@@ -68,7 +72,9 @@ type revokedBody struct {
 	Revoked int    `json:"revoked"`
 }
 
-// logoutOthers is POST /api/sessions/logout-others/ {"refresh": current}: every other login ends.
+// logoutOthers is POST /api/sessions/logout-others/: every login of the caller but its own ends.
+// Its own is the session of its access token, or of the refresh token it sends ({"refresh"}),
+// which must then be its live one.
 func (h *handler) logoutOthers() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := readInput(w, r)
@@ -76,12 +82,19 @@ func (h *handler) logoutOthers() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		raw, ok := h.refreshFrom(w, r, in, "refresh")
-		if !ok {
-			return
-		}
 		u := caller(r)
-		keep := h.svc.FamilyOf(r.Context(), u, raw)
+		keep := callerSession(r)
+		if _, sent := in.vals["refresh"]; sent || keep == "" {
+			raw, ok := h.refreshFrom(w, r, in, "refresh")
+			if !ok {
+				return
+			}
+			if fam := h.svc.FamilyOf(r.Context(), u, raw); fam != keep && keep != "" {
+				keep = "" // a refresh token of another session than the access token's
+			} else {
+				keep = fam
+			}
+		}
 		if keep == "" {
 			writeJSON(w, http.StatusUnauthorized, detail{Detail: "Token is invalid or expired", Code: "token_not_valid"})
 			return

@@ -19,6 +19,7 @@ type reqInfo struct {
 	route  string
 	userID string
 	user   auth.User // set by requireAccess
+	sid    string    // the caller's session, from its access token's sid claim (requireAccess)
 	sw     statusWriter
 }
 

@@ -257,7 +257,7 @@ func TestChallengeLimitSettings(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
 		e := authtest.Start(t, b, authtest.With(map[string]string{
 			"AUTHGATE_TWO_FACTOR_RESEND_INTERVAL": "5s", "AUTHGATE_TWO_FACTOR_MAX_RESENDS": "1",
-			"AUTHGATE_TWO_FACTOR_MAX_LIVE_CHALLENGES": "1", "AUTHGATE_PASSWORD_RESET_TTL": "7m"}))
+			"AUTHGATE_TWO_FACTOR_MAX_LIVE_CHALLENGES": "1", "AUTHGATE_PASSWORD_RESET_TOKEN_LIFETIME": "7m"}))
 		twoFactorUser(t, e, "a@example.com")
 		ch := loginChallenge(t, e, "a@example.com", pw)
 		mailedCode(t, e, "a@example.com")
