@@ -196,14 +196,14 @@ func TestSecondFactorCeilingResetAndSuccess(t *testing.T) {
 		if r := e.Post("/api/password/reset/", map[string]string{"email": email}); r.Status != 200 {
 			t.Fatalf("reset: %d %s", r.Status, r.Raw)
 		}
-		m := tokenLineRe.FindStringSubmatch(nextMailTo(t, e, email, "Reset your authgate password").Text)
+		m := tokenLineRe.FindStringSubmatch(nextMailTo(t, e, email, "Password reset on authgate").Text)
 		if m == nil {
 			t.Fatal("no reset token")
 		}
 		if r := e.Post("/api/password/reset/confirm/", map[string]string{"token": m[1], "new_password": "a brand new passphrase"}); r.Status != 200 {
 			t.Fatalf("reset confirm: %d %s", r.Status, r.Raw)
 		}
-		nextMailTo(t, e, email, "Your authgate password was changed")
+		nextMailTo(t, e, email, "authgate - Your password has been successfully changed!")
 		ch = e.Post("/api/token/", map[string]string{"email": email, "password": "a brand new passphrase"}).Str("challenge")
 		if r := finish(ch, codeFrom(t, e, email)); r.Status != 200 {
 			t.Fatalf("the right code after the reset: %d %s", r.Status, r.Raw)

@@ -61,7 +61,7 @@ func TestResetTokenDiesWithSameSecondPasswordChange(t *testing.T) {
 			if r := e.Post("/api/password/reset/", map[string]string{"email": email}); r.Status != 200 {
 				t.Fatalf("reset: %d %s", r.Status, r.Raw)
 			}
-			m := tokenLineRe.FindStringSubmatch(nextMailTo(t, e, email, "Reset your authgate password").Text)
+			m := tokenLineRe.FindStringSubmatch(nextMailTo(t, e, email, "Password reset on authgate").Text)
 			if m == nil {
 				t.Fatal("no reset token in the mail")
 			}
@@ -124,6 +124,21 @@ func TestChallengeDiesWithSameSecondPasswordChange(t *testing.T) {
 		r := e.Post("/api/token/2fa/", map[string]string{"challenge": challenge, "code": code})
 		if r.Status != 401 || r.Str("code") != "challenge_invalid" {
 			t.Fatalf("a challenge from before logout everywhere: %d %s", r.Status, r.Raw)
+		}
+
+		// Djoser's set_password, right after the challenge.
+		email = uniqueEmail("staledjoser")
+		access, _ = withTwoFactor(t, e, email)
+		alignToSecond(e)
+		challenge = e.Post("/api/token/", map[string]string{"email": email, "password": pw}).Str("challenge")
+		code = codeFrom(t, e, email)
+		if r := e.Post("/auth/users/set_password/", map[string]string{"current_password": pw, "new_password": "a brand new passphrase"},
+			authtest.Bearer(access)...); r.Status != 204 {
+			t.Fatalf("set_password: %d %s", r.Status, r.Raw)
+		}
+		r = e.Post("/api/token/2fa/", map[string]string{"challenge": challenge, "code": code})
+		if r.Status != 401 || r.Str("code") != "challenge_invalid" {
+			t.Fatalf("a challenge from before set_password: %d %s", r.Status, r.Raw)
 		}
 	})
 }

@@ -26,9 +26,10 @@ type User struct {
 	VerifiedAt       time.Time // when the address was verified; zero while it is not
 	// ActivationPending: signed up and inactive until the activation link is followed (accounts.go).
 	ActivationPending bool
-	// CredentialsGeneration counts the events that void pending challenges and reset tokens: a
-	// password change, a logout everywhere, a deactivation. A challenge keeps the generation it
-	// was issued under (Challenge.Generation), so staleness needs no clock.
+	// CredentialsGeneration counts the events that void pending challenges and account tokens:
+	// a password change, a logout everywhere (not a deactivation: an inactive user can use none
+	// of them anyway). A challenge or token keeps the generation it was issued under, so
+	// staleness needs no clock.
 	CredentialsGeneration int64
 	// SecondFactorFailures counts consecutive failed second-factor checks, any challenge, any
 	// door; at Config.MaxFactorFailures the account's codes are refused (SecondFactorLocked).

@@ -90,8 +90,9 @@ type TokenStore interface {
 	// EndedSessions lists the sessions recorded ended at or after since, oldest first.
 	EndedSessions(ctx context.Context, since time.Time) ([]EndedSession, error)
 	// RevokeUser ends every session of the user, as EndSessionsOfUser does, and, in the same
-	// transaction, moves tokens_valid_after forward to validAfter (never backward) and adds one
-	// to the credentials generation. It returns how many tokens it blacklisted.
+	// transaction, moves tokens_valid_after forward to validAfter (never backward) and, but for
+	// ReasonDeactivated, adds one to the credentials generation. It returns how many tokens it
+	// blacklisted.
 	RevokeUser(ctx context.Context, userID, reason string, at, validAfter time.Time) (int, error)
 	// FlushExpired deletes up to batch outstanding tokens that expired before the instant, with
 	// their blacklist rows, in short transactions; it returns how many tokens it deleted.

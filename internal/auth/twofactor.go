@@ -82,8 +82,7 @@ func normalizeCode(c string) string {
 func validOpaque(opaque string) bool { return opaque != "" && len(opaque) <= 128 }
 
 // stale reports whether a pending challenge or account token of u, created at created under the
-// credentials generation generation, predates u's last password change, logout everywhere or
-// deactivation. The generation decides, however close in time the two events were (issue #13,
+// credentials generation generation, predates u's last password change or logout everywhere. The generation decides, however close in time the two events were (issue #13,
 // finding 3): comparing instants could only go to whole seconds, since TokensValidAfter must
 // (iat has seconds), and would trust several instances' clocks to agree. The time test stays
 // for what was issued before migrations 0002 and 0007, by instances that moved no generation.

@@ -25,14 +25,14 @@ var securityCases = []suiteCase{
 		// More users match than a search resolves to ids first: the lists fall back to testing
 		// each row's e-mail, with the same answers.
 		url := b.url(t)
-		db := storetest.Open(t, url, store.Options{})
+		db := storetest.Open(t, url, b.with(store.Options{}))
 		ctx := ctxT(t)
 		var f filler
 		var err error
-		if b.name == "postgres" {
-			f, err = newPGFiller(ctx, url)
+		if path, ok := strings.CutPrefix(url, "sqlite://"); ok {
+			f, err = newSQLiteFiller(path)
 		} else {
-			f, err = newSQLiteFiller(strings.TrimPrefix(url, "sqlite://"))
+			f, err = newPGFiller(ctx, url)
 		}
 		wantNoErr(t, "filler", err)
 		defer f.close()
@@ -94,6 +94,20 @@ var securityCases = []suiteCase{
 			if got.Generation != want.Generation {
 				t.Errorf("challenge generation %d, want %d", got.Generation, want.Generation)
 			}
+		}
+		tk := accountToken(u.ID, "reset", "gen@example.com", t0)
+		tk.Generation = 2
+		wantNoErr(t, "CreateAccountToken", db.CreateAccountToken(ctx, tk, 3))
+		if got, err := db.AccountTokenByID(ctx, tk.ID); err != nil || got.Generation != 2 {
+			t.Errorf("account token generation %d (%v), want 2", got.Generation, err)
+		}
+		// Djoser's set_password moves it too; a deactivation does not (nothing of an inactive
+		// user is accepted anyway, and an activation link must still be told apart).
+		wantNoErr(t, "ReplacePassword", db.ReplacePassword(ctx, u.ID, "h4", t0))
+		_, err = db.RevokeUser(ctx, u.ID, auth.ReasonDeactivated, t0, t0.Add(time.Second))
+		wantNoErr(t, "RevokeUser(deactivated)", err)
+		if g := generation(t, db, u.ID); g != 3 {
+			t.Fatalf("generation after set_password and a deactivation: %d, want 3", g)
 		}
 	}},
 	{"security/second-factor failures: counted before, capped, cleared", func(t *testing.T, b backend) {

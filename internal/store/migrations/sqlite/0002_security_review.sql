@@ -1,8 +1,8 @@
 -- Issue #13 (security review), SQLite.
 
--- Finding 3: a per-user generation of credentials. A password change, a logout everywhere and
--- a deactivation add one; a challenge or reset token keeps the generation it was issued under
--- and is void once the user's has moved on, however close in time (no clock comparison).
+-- Finding 3: a per-user generation of credentials. A password change and a logout everywhere
+-- add one; a challenge or reset token keeps the generation it was issued under and is void
+-- once the user's has moved on, however close in time (no clock comparison).
 ALTER TABLE users ADD COLUMN credentials_generation INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE two_factor_challenges ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
 
