@@ -68,7 +68,7 @@ func (p *panel) userDetails(ctx context.Context, s *staffSession, u auth.User) (
 	d := userData{
 		User: u, Self: u.ID == s.user.ID, CanEdit: s.user.IsSuperuser || !u.IsSuperuser,
 		CanPromote: s.user.IsSuperuser, CanPassword: s.user.IsSuperuser,
-		CanResend: u.VerifiedAt.IsZero() && (u.IsActive || u.ActivationPending),
+		CanResend:   u.VerifiedAt.IsZero() && (u.IsActive || u.ActivationPending),
 		CodesLocked: p.svc.SecondFactorLocked(u), Failures: u.SecondFactorFailures,
 	}
 	if u.TokensValidAfter.After(time.Unix(0, 0)) {
