@@ -118,6 +118,12 @@ func openApp(ctx context.Context, cfg config.Config, e env) (*app.App, error) {
 	return app.Open(ctx, cfg, cliLogger(e), app.Options{GenerateKey: true, Offline: true})
 }
 
+// openMailingApp opens the application for a command that sends mail (invite): its mail
+// settings are opened and checked, and the console sender's warning applies to it.
+func openMailingApp(ctx context.Context, cfg config.Config, e env) (*app.App, error) {
+	return app.Open(ctx, cfg, cliLogger(e), app.Options{GenerateKey: true})
+}
+
 func cmdVersion(_ context.Context, e env, _ []string) error {
 	fmt.Fprintln(e.stdout, "authgate", app.Version)
 	return nil
