@@ -18,12 +18,11 @@ import (
 
 // Rates are the throttling rates; an Off rate does not throttle.
 type Rates struct {
-	Login        throttle.Rate // per client address, and per account+address
-	LoginAccount throttle.Rate // per account across all addresses: a higher ceiling
-	Refresh      throttle.Rate // per client address
-	Code         throttle.Rate // two-factor code tries and resends, per client address
-	Reset        throttle.Rate // password and e-mail reset requests, per client address and per e-mail
-	Signup       throttle.Rate // sign-up and resend_activation, per client address and per e-mail
+	Login   throttle.Rate // per client address, and per account+address (the per-account budget is the Service's)
+	Refresh throttle.Rate // per client address
+	Code    throttle.Rate // two-factor code tries and resends, per client address
+	Reset   throttle.Rate // password and e-mail reset requests, per client address and per e-mail
+	Signup  throttle.Rate // sign-up and resend_activation, per client address and per e-mail
 }
 
 // Deps is everything the HTTP layer needs.
