@@ -1,7 +1,8 @@
 package web
 
 // registerRoutes is the whole HTTP surface, top to bottom (CONTRACT.md). Every path also answers
-// without its trailing slash; /admin/ and /api/sessions/{id}/ are served by dispatch.
+// without its trailing slash; {name} is one path segment (r.PathValue). /admin/ is served by
+// dispatch. Every route here has its operation in the OpenAPI document (openapi/openapi.yaml).
 func (h *handler) registerRoutes() {
 	// SimpleJWT's views, as the tutorial wires them.
 	h.handle("POST", "/api/token/", h.obtainPair())
@@ -30,13 +31,17 @@ func (h *handler) registerRoutes() {
 	h.handle("POST", "/api/password/reset/", h.passwordReset())
 	h.handle("POST", "/api/password/reset/confirm/", h.passwordResetConfirm())
 
-	// Sessions (one per refresh-token family); DELETE /api/sessions/{id}/ is in prefixRoute.
+	// Sessions (one per refresh-token family).
 	h.handle("GET", "/api/sessions/", h.requireAccess(h.sessions()))
+	h.handle("DELETE", "/api/sessions/{id}/", h.requireAccess(h.revokeSession()))
 	h.handle("POST", "/api/sessions/logout-others/", h.requireAccess(h.logoutOthers()))
 
 	// Keys and discovery.
 	h.handle("GET", "/.well-known/jwks.json", h.jwks())
 	h.handle("GET", "/.well-known/openid-configuration", h.discovery())
+
+	// This API, described (OpenAPI 3.1, openapi/openapi.yaml).
+	h.handle("GET", "/api/schema/", h.schema())
 
 	// Operations.
 	h.handle("GET", "/healthz", h.healthz())
