@@ -24,6 +24,7 @@ import (
 	"github.com/authgate/authgate/internal/mail/mailtest"
 	"github.com/authgate/authgate/internal/password"
 	"github.com/authgate/authgate/internal/store/storetest"
+	"github.com/authgate/authgate/internal/web/openapi/openapitest"
 )
 
 // Key is the HS256 key the harness signs with (PyJWT and Django tests use it too).
@@ -152,7 +153,9 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 	if err != nil {
 		t.Fatalf("app.Open: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler)
+	// Every exchange with the server is held to the OpenAPI document: a response it does not
+	// describe, or an accepted request it does not allow, fails the test (openapitest).
+	srv := httptest.NewServer(openapitest.Handler(t, a.Handler))
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
