@@ -272,7 +272,9 @@ func canonical(path, template string) string {
 // asJSON returns a request body as the server reads it: a form (urlencoded or multipart) as the
 // JSON object of its fields, the last value of each (request.go, as DRF's QueryDict does), and
 // any +json type as JSON; h's Content-Type is set to match. Each declared media type of the
-// document has the same schema, so the JSON one stands for all.
+// document has the same schema, so the JSON one stands for all. A number where a string is
+// expected is read as that string (DRF's CharField, a convention the document states once):
+// numbers become their text here.
 func asJSON(h http.Header, body []byte) []byte {
 	ct := h.Get("Content-Type")
 	mt, params, _ := mime.ParseMediaType(ct)
@@ -291,9 +293,9 @@ func asJSON(h http.Header, body []byte) []byte {
 		}
 		defer f.RemoveAll()
 		vals = f.Value
-	case strings.HasSuffix(mt, "+json"):
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
 		h.Set("Content-Type", "application/json")
-		return body
+		return numbersAsText(body)
 	default:
 		return body
 	}
@@ -303,6 +305,30 @@ func asJSON(h http.Header, body []byte) []byte {
 	}
 	b, _ := json.Marshal(obj)
 	h.Set("Content-Type", "application/json")
+	return b
+}
+
+// numbersAsText rewrites the numbers among a JSON object's fields as strings.
+func numbersAsText(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var obj map[string]any
+	if dec.Decode(&obj) != nil {
+		return body
+	}
+	changed := false
+	for k, v := range obj {
+		if n, ok := v.(json.Number); ok {
+			obj[k], changed = n.String(), true
+		}
+	}
+	if !changed {
+		return body
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return body
+	}
 	return b
 }
 
@@ -357,6 +383,11 @@ func Handler(t Reporter, next http.Handler) http.Handler {
 		t.Errorf("openapi: %v", err)
 		return next
 	}
+	return c.Handler(t, next)
+}
+
+// Handler is the package's Handler for this Checker's document.
+func (c *Checker) Handler(t Reporter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, tr := range htmlTrees {
 			if r.URL.Path == strings.TrimSuffix(tr, "/") || strings.HasPrefix(r.URL.Path, tr) {
