@@ -67,36 +67,48 @@ func TestHandlerFindsDrift(t *testing.T) {
 		body    string
 		headers []string
 		want    []string // substrings of the one report; none: no report
+		next    http.Handler
 	}{
-		{"the real document", real, "GET", "/api/me/", "", authtest.Bearer(access), nil},
-		{"a refused request is not held to the document", real, "POST", "/api/token/", `{"email": 5, "x": [`, nil, nil},
-		{"no trailing slash", real, "GET", "/api/me", "", authtest.Bearer(access), nil},
-		{"an unknown path", real, "GET", "/api/nope/", "", nil, nil},
+		{"the real document", real, "GET", "/api/me/", "", authtest.Bearer(access), nil, nil},
+		{"a refused request is not held to the document", real, "POST", "/api/token/", `{"email": 5, "x": [`, nil, nil, nil},
+		{"no trailing slash", real, "GET", "/api/me", "", authtest.Bearer(access), nil, nil},
+		{"an unknown path", real, "GET", "/api/nope/", "", nil, nil, nil},
 		{"a field the document does not list",
 			mutated(t, "        last_login: {type: [string, 'null'], format: date-time}\n", ""),
-			"GET", "/api/me/", "", authtest.Bearer(access), []string{"GET /api/me/ → 200", "last_login"}},
+			"GET", "/api/me/", "", authtest.Bearer(access), []string{"GET /api/me/ → 200", "last_login"}, nil},
 		{"a status the document does not list",
 			mutated(t, "        '401': {$ref: '#/components/responses/Unauthorized'}\n        '503': {$ref: '#/components/responses/Unavailable'}\n  /api/token/2fa/:",
 				"        '503': {$ref: '#/components/responses/Unavailable'}\n  /api/token/2fa/:"),
-			"GET", "/api/me/", "", nil, []string{"GET /api/me/ → 401", "401"}},
+			"GET", "/api/me/", "", nil, []string{"GET /api/me/ → 401", "401"}, nil},
 		{"an accepted request the document refuses",
 			mutated(t, "      required: [email, password]\n", "      required: [email, password, otp]\n"),
 			"POST", "/api/token/", `{"email": "ada@example.com", "password": "correct horse battery staple"}`, nil,
-			[]string{"POST /api/token/ → 200", "request", "otp"}},
+			[]string{"POST /api/token/ → 200", "request", "otp"}, nil},
 		{"a method the document adds",
 			mutated(t, "  /api/me/:\n    get:\n", "  /api/me/:\n    put:\n      operationId: putMe\n      responses: {'200': {description: x}}\n    get:\n"),
-			"PUT", "/api/me/", "", authtest.Bearer(access), []string{"PUT /api/me/ → 405", "'405'"}},
+			"PUT", "/api/me/", "", authtest.Bearer(access), []string{"PUT /api/me/ → 405", "'405'"}, nil},
 		{"OPTIONS lists what the document lists",
 			mutated(t, "  /api/me/:\n    get:\n", "  /api/me/:\n    put:\n      operationId: putMe\n      responses: {'200': {description: x}}\n    get:\n"),
-			"OPTIONS", "/api/me/", "", nil, []string{"OPTIONS /api/me/ → 200", `Allow is "GET, OPTIONS"; the document lists "GET, PUT, OPTIONS"`}},
+			"OPTIONS", "/api/me/", "", nil, []string{"OPTIONS /api/me/ → 200", `Allow is "GET, OPTIONS"; the document lists "GET, PUT, OPTIONS"`}, nil},
 		{"a path the document drops",
 			mutated(t, "  /healthz:\n    get:\n      tags: [operations]\n      operationId: healthz\n", "  /healthy:\n    get:\n      tags: [operations]\n      operationId: healthz\n"),
-			"GET", "/healthz", "", nil, []string{"GET /healthz → 200", "must be 404"}},
+			"GET", "/healthz", "", nil, []string{"GET /healthz → 200", "must be 404"}, nil},
+		{"a body where the document gives none", real, "DELETE", "/api/sessions/abc/", "", nil,
+			[]string{"DELETE /api/sessions/{id}/ → 204", "no body"}, answer(204, "application/json", "{}")},
+		{"a bare 400 the document does not allow", real, "POST", "/api/password/reset/", "", nil,
+			[]string{"POST /api/password/reset/ → 400"}, answer(400, "", "")},
+		{"a bare 400 the document allows",
+			mutated(t, "          description: No e-mail, or a body that does not parse.\n", "          description: No e-mail, or a body that does not parse.\n          x-empty-body: true\n"),
+			"POST", "/api/password/reset/", "", nil, nil, answer(400, "", "")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := &reports{}
-			srv := httptest.NewServer(tc.checker.Handler(rep, e.App.Handler))
+			next := tc.next
+			if next == nil {
+				next = e.App.Handler
+			}
+			srv := httptest.NewServer(tc.checker.Handler(rep, next))
 			defer srv.Close()
 			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
 			if tc.body != "" {
@@ -127,4 +139,15 @@ func TestHandlerFindsDrift(t *testing.T) {
 			}
 		})
 	}
+}
+
+// answer is a server that always gives this answer.
+func answer(status int, contentType, body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	})
 }
