@@ -65,8 +65,26 @@ func (l *lockedBuffer) String() string {
 // djangoproject/settings.py (SIMPLE_JWT_SIGNING_KEY, ...).
 func startDjango(t *testing.T, settings map[string]string, users []seedUser) *django {
 	t.Helper()
+	var env []string
+	for k, v := range settings {
+		env = append(env, k+"="+v)
+	}
+	if len(users) > 0 {
+		in, err := json.Marshal(users)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, "INTEROP_USERS="+string(in))
+	}
+	return startProject(t, djangoDir, env)
+}
+
+// startProject runs dir's serve.py on a fresh SQLite database with Debian's interpreter and
+// waits for the address it prints.
+func startProject(t *testing.T, dir string, env []string) *django {
+	t.Helper()
 	if _, err := os.Stat(debianPython); err != nil {
-		t.Fatalf("%s: %v (apt-get install python3-django python3-djangorestframework python3-djangorestframework-simplejwt)", debianPython, err)
+		t.Fatalf("%s: %v (apt-get install python3-django python3-djangorestframework python3-djangorestframework-simplejwt python3-djoser)", debianPython, err)
 	}
 	d := &django{t: t, logs: &lockedBuffer{}}
 	d.env = append(os.Environ(),
@@ -74,20 +92,11 @@ func startDjango(t *testing.T, settings map[string]string, users []seedUser) *dj
 		"DJANGO_SECRET_KEY=interop-django-secret-key-not-used-for-tokens",
 		"INTEROP_DATABASE="+filepath.Join(t.TempDir(), "db.sqlite3"),
 	)
-	for k, v := range settings {
-		d.env = append(d.env, k+"="+v)
-	}
-	if len(users) > 0 {
-		in, err := json.Marshal(users)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.env = append(d.env, "INTEROP_USERS="+string(in))
-	}
+	d.env = append(d.env, env...)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, debianPython, "serve.py")
-	cmd.Dir, cmd.Env, cmd.Stderr = djangoDir, d.env, d.logs
+	cmd.Dir, cmd.Env, cmd.Stderr = dir, d.env, d.logs
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -100,7 +109,7 @@ func startDjango(t *testing.T, settings map[string]string, users []seedUser) *dj
 		cancel()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("Django's log:\n%s", d.logs.String())
+			t.Logf("%s's log:\n%s", dir, d.logs.String())
 		}
 	})
 	lines := make(chan string, 1)
@@ -120,11 +129,11 @@ func startDjango(t *testing.T, settings map[string]string, users []seedUser) *dj
 	case line, ok := <-lines:
 		url, found := strings.CutPrefix(line, "listening on ")
 		if !ok || !found {
-			t.Fatalf("Django did not start: %q\n%s", line, d.logs.String())
+			t.Fatalf("%s did not start: %q\n%s", dir, line, d.logs.String())
 		}
 		d.URL = url
 	case <-time.After(30 * time.Second):
-		t.Fatalf("Django did not start within 30 s:\n%s", d.logs.String())
+		t.Fatalf("%s did not start within 30 s:\n%s", dir, d.logs.String())
 	}
 	return d
 }

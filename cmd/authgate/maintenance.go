@@ -60,7 +60,12 @@ func cmdFlushExpired(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "done: %d expired tokens, %d expired challenges, %d expired admin sessions, %d ended sessions deleted\n", total, ch, ss, es)
+	// Account links (activation, resets, invitations) past their lifetime can do nothing more.
+	at, err := a.DB.DeleteExpiredAccountTokens(ctx, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "done: %d expired tokens, %d expired challenges, %d expired admin sessions, %d ended sessions, %d expired account links deleted\n", total, ch, ss, es, at)
 	return nil
 }
 

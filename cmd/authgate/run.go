@@ -34,6 +34,7 @@ func commands() []command {
 		{"makesuperuser", "create a superuser with a random password, if none exists", cmdMakeSuperuser},
 		{"createuser", "create a user: --email E [--staff] [--superuser] [--inactive] [--password-stdin]", cmdCreateUser},
 		{"changepassword", "set a user's password: --email E [--password-stdin]; revokes their tokens", cmdChangePassword},
+		{"invite", "mail an invitation to sign up: --email E (AUTHGATE_SIGNUP invite or open)", cmdInvite},
 		{"flushexpiredtokens", "delete expired outstanding tokens (and their blacklist rows) in batches", cmdFlushExpired},
 		{"importusers", "import users and refresh tokens from Django: --django-json FILE [--abort-on-error]", cmdImportUsers},
 		{"keys", "keys generate --algorithm EdDSA [--out DIR]: write a new key pair", cmdKeys},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/authgate/authgate/internal/auth"
 	"golang.org/x/term"
@@ -113,6 +114,46 @@ func cmdChangePassword(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "password changed for %s; every refresh token and earlier access token of the user is revoked\n", u.Email)
 	return nil
+}
+
+// cmdInvite mails an invitation to sign up (as the admin panel's Invitations page does): the
+// link lets one account be made with that address, verified at once.
+func cmdInvite(ctx context.Context, e env, args []string) error {
+	var email string
+	cfg, _, err := load("invite", e, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the address to invite (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return errors.New("invite: --email is required")
+	}
+	a, err := openApp(ctx, cfg, e)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Service.Invite(ctx, email, "", auth.Client{IP: "cli"}); err != nil {
+		var ve *auth.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("invite: %s", strings.Join(ve.Fields["email"], " "))
+		}
+		return fmt.Errorf("invite: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "invitation sent to %s; it works once, within %s\n", email, days(cfg.InvitationTTL))
+	return nil
+}
+
+// days spells a lifetime in whole days when it is one ("7 days"), else as Go does ("36h0m0s").
+func days(d time.Duration) string {
+	switch {
+	case d == 24*time.Hour:
+		return "1 day"
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 // readPassword takes the password from standard input's first line, or prompts twice without

@@ -133,7 +133,7 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e, _, _, u := env(t)
+	e, _, _, u := env(t, authtest.With(map[string]string{"AUTHGATE_SIGNUP": "open"}))
 	seed(t, e)
 	browser := startBrowser(t)
 
@@ -262,6 +262,47 @@ func TestBrowser(t *testing.T) {
 		if who := b.text(".user-tools strong"); who != "secure@example.com" {
 			t.Errorf("logged in as %q", who)
 		}
+	})
+
+	t.Run("unverified users and resending activation", func(t *testing.T) {
+		pending := pendingUser(t, e, "newcomer@example.org")
+		b := newTab(t, browser, e)
+		b.login(staffEmail, password)
+		b.open("/admin/users/")
+		b.click("#filter-unverified")
+		if b.path() != "/admin/users/?verified=0" {
+			t.Fatalf("the filter went to %s", b.path())
+		}
+		if rows := b.text("table.list tbody"); !strings.Contains(rows, "newcomer@example.org") || strings.Contains(rows, userEmail) {
+			t.Errorf("unverified users: %q", rows)
+		}
+		b.shot("users-unverified")
+		b.click(`a[href="/admin/users/` + pending.ID + `/"]`)
+		if v := b.text("#verified"); v != "No: waiting for the activation link" {
+			t.Errorf("verified state %q", v)
+		}
+		b.click("#resend-activation")
+		if msg := b.text(".message.success"); msg != "An activation e-mail was sent to “newcomer@example.org”." {
+			t.Errorf("message %q", msg)
+		}
+		waitMail(t, e, "newcomer@example.org", "Account activation on authgate")
+	})
+
+	t.Run("invite someone", func(t *testing.T) {
+		b := newTab(t, browser, e)
+		b.login(superEmail, password)
+		b.open("/admin/")
+		b.click(`a[href="/admin/invitations/"]`)
+		b.fill("id_email", "grace@example.com")
+		b.click("#send-invitation")
+		if msg := b.text(".message.success"); msg != "An invitation was sent to “grace@example.com”." {
+			t.Errorf("message %q", msg)
+		}
+		if row := b.text("table.list tbody"); !strings.Contains(row, "grace@example.com") || !strings.Contains(row, "Pending") {
+			t.Errorf("invitations: %q", row)
+		}
+		b.shot("invitations")
+		waitMail(t, e, "grace@example.com", "You are invited to authgate")
 	})
 
 	t.Run("select all and blacklist", func(t *testing.T) {

@@ -29,6 +29,10 @@ func eventKinds() []string {
 		"password_changed", "password_change_failed", "password_reset_requested", "recovery_code_used",
 		"recovery_codes_generated", "reuse_detected", "session_revoked", "token_blacklisted",
 		"two_factor_failed", "two_factor_lockout", "two_factor_sent", "user_created", "user_updated",
+		// Accounts (Djoser's API).
+		"user_signed_up", "signup_existing_address", "activation_sent", "activation_failed",
+		"account_activated", "profile_updated", "reauthentication_failed", "email_change_requested",
+		"email_changed", "email_reset_requested", "invitation_sent", "account_deleted",
 	}
 }
 

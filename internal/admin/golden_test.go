@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/internal/auth"
+	"github.com/authgate/authgate/internal/authtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -59,4 +61,28 @@ func TestGoldenPages(t *testing.T) {
 	golden(t, "login.html", a.get("/admin/login/?next=/admin/users/").Body)
 	a.login(superEmail, password)
 	golden(t, "users.html", a.get("/admin/users/").Body)
+}
+
+// TestGoldenAccountPages: the users page filtered to unverified addresses, a user waiting for
+// activation, and the invitations page.
+func TestGoldenAccountPages(t *testing.T) {
+	t.Parallel()
+	e, _, _, _ := env(t, authtest.With(map[string]string{"AUTHGATE_SIGNUP": "invite"}))
+	u, err := e.App.Service.SignUp(t.Context(), auth.SignUpRequest{Email: "dora@example.org", Password: "", FirstName: "Dora"}, auth.Client{IP: "test"})
+	if err == nil {
+		t.Fatalf("sign-up without an invitation made %+v", u)
+	}
+	pending := e.CreateUser("pending@example.org", password, func(n *auth.NewUser) { n.FirstName = "Pat"; n.LastName = "Ending" })
+	pending.VerifiedAt, pending.IsActive, pending.ActivationPending = time.Time{}, false, true
+	if err := e.App.DB.UpdateUser(t.Context(), pending); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Service.Invite(t.Context(), "grace@example.com", "", auth.Client{IP: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	a := newAgent(t, e)
+	a.login(superEmail, password)
+	golden(t, "users_unverified.html", a.get("/admin/users/?verified=0").Body)
+	golden(t, "user_pending.html", a.get("/admin/users/"+pending.ID+"/").Body)
+	golden(t, "invitations.html", a.get("/admin/invitations/").Body)
 }

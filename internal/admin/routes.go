@@ -22,6 +22,8 @@ func (p *panel) routes() *http.ServeMux {
 	handle("/admin/users/{id}/", methods{"GET": p.staff(p.userPage), "POST": p.staff(p.userUpdate)})
 	handle("/admin/users/{id}/password/", methods{"GET": p.staff(p.passwordPage), "POST": p.staff(p.passwordSet)})
 	handle("/admin/users/{id}/logout-all/", methods{"POST": p.staff(p.userLogoutAll)})
+	handle("/admin/users/{id}/resend-activation/", methods{"POST": p.staff(p.userResendActivation)})
+	handle("/admin/invitations/", methods{"GET": p.staff(p.invitationList), "POST": p.staff(p.invite)})
 	handle("/admin/users/{id}/sessions/{sid}/end/", methods{"POST": p.staff(p.userEndSession)})
 	handle("/admin/tokens/", methods{"GET": p.staff(p.tokenList)})
 	handle("/admin/tokens/blacklist/", methods{"POST": p.staff(p.tokenBlacklistSelected)})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/internal/auth"
@@ -17,6 +18,7 @@ type userData struct {
 	CanEdit     bool // may change the active and two-factor flags
 	CanPromote  bool // may change the staff and superuser flags (superusers only)
 	CanPassword bool
+	CanResend   bool // the address awaits verification
 	Error       string
 	Sessions    []auth.Session
 	Ended       []auth.EndedSession // the latest ended sessions
@@ -63,6 +65,7 @@ func (p *panel) userDetails(ctx context.Context, s *staffSession, u auth.User) (
 	d := userData{
 		User: u, Self: u.ID == s.user.ID, CanEdit: s.user.IsSuperuser || !u.IsSuperuser,
 		CanPromote: s.user.IsSuperuser, CanPassword: s.user.IsSuperuser,
+		CanResend: u.VerifiedAt.IsZero() && (u.IsActive || u.ActivationPending),
 	}
 	if u.TokensValidAfter.After(time.Unix(0, 0)) {
 		d.ValidAfter = u.TokensValidAfter
@@ -98,6 +101,11 @@ func (p *panel) userUpdate(w http.ResponseWriter, r *http.Request, s *staffSessi
 	u := old
 	u.IsActive = checked(r, "is_active")
 	u.TwoFactorEnabled = checked(r, "two_factor_enabled")
+	// The names travel in the same form; a form without them (an older page) keeps them.
+	if r.PostForm.Has("first_name") || r.PostForm.Has("last_name") {
+		u.FirstName = strings.TrimSpace(r.PostFormValue("first_name"))
+		u.LastName = strings.TrimSpace(r.PostFormValue("last_name"))
+	}
 	if s.user.IsSuperuser {
 		u.IsSuperuser = checked(r, "is_superuser")
 		u.IsStaff = checked(r, "is_staff") || u.IsSuperuser

@@ -10,20 +10,21 @@ import (
 
 // userListData is the users page.
 type userListData struct {
-	Q        string
-	Users    []auth.User
-	Total    int
-	NextURL  string
-	FirstURL string
-	CanAdd   bool
+	Q          string
+	Unverified bool // only users whose address is not verified
+	Users      []auth.User
+	Total      int
+	NextURL    string
+	FirstURL   string
+	CanAdd     bool
 }
 
 // userList lists users by e-mail, searchable, in keyset pages (the cursor is the last e-mail).
 func (p *panel) userList(w http.ResponseWriter, r *http.Request, s *staffSession) {
 	ctx := r.Context()
-	d := userListData{Q: queryText(r, "q"), CanAdd: s.user.IsSuperuser}
+	d := userListData{Q: queryText(r, "q"), CanAdd: s.user.IsSuperuser, Unverified: queryText(r, "verified") == "0"}
 	after := strings.ToLower(queryText(r, "after"))
-	users, err := p.svc.Store().ListUsers(ctx, auth.UserQuery{Search: d.Q, After: after, Limit: pageSize + 1})
+	users, err := p.svc.Store().ListUsers(ctx, auth.UserQuery{Search: d.Q, Unverified: d.Unverified, After: after, Limit: pageSize + 1})
 	if err != nil {
 		p.internalError(w, r, err)
 		return
@@ -33,6 +34,9 @@ func (p *panel) userList(w http.ResponseWriter, r *http.Request, s *staffSession
 		return
 	}
 	filters := url.Values{"q": {d.Q}}
+	if d.Unverified {
+		filters.Set("verified", "0")
+	}
 	if len(users) > pageSize {
 		users = users[:pageSize]
 		d.NextURL = pageURL("/admin/users/", filters, "after", strings.ToLower(users[len(users)-1].Email))

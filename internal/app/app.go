@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/internal/admin"
@@ -127,7 +130,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.CodeTTL = cfg.CodeTTL
 	scfg.CodeMaxAttempts = cfg.CodeMaxAttempts
 	scfg.ResetURL = cfg.ResetURL
+	scfg.ResetTTL = cfg.ResetTTL
 	scfg.PasswordMinLength = cfg.PasswordMinLen
+	publicURL := PublicURL(cfg)
+	scfg.Accounts = accounts(cfg, publicURL)
 	material := keys.material
 	if cfg.CodeSecret != "" {
 		material = []byte(cfg.CodeSecret) // independent of the signing key: rotation keeps codes
@@ -191,6 +197,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Service: svc, Limiter: limiter, Rates: rates, Logger: log, Metrics: a.Metrics,
 		AuthHeaderTypes: cfg.AuthHeaderTypes, CORS: web.CORSConfig{AllowedOrigins: cfg.CORSAllowedOrigins},
 		TrustedProxies: cfg.TrustedProxies, Version: Version, Now: o.Now, Admin: adm,
+		DjoserPrefix: cfg.DjoserPrefix, PublicURL: publicURL,
 		IntrospectionClients: clients,
 		Cookie: web.CookieConfig{Enabled: cfg.RefreshCookie, Secure: cfg.RefreshCookieSecure,
 			BodyToo: cfg.RefreshCookieBody, Domain: cfg.RefreshCookieDomain},
@@ -234,6 +241,7 @@ func parseRates(cfg config.Config) (web.Rates, error) {
 		{"AUTHGATE_THROTTLE_REFRESH", cfg.ThrottleRefresh, &r.Refresh},
 		{"AUTHGATE_THROTTLE_CODE", cfg.ThrottleCode, &r.Code},
 		{"AUTHGATE_THROTTLE_RESET", cfg.ThrottleReset, &r.Reset},
+		{"AUTHGATE_THROTTLE_SIGNUP", cfg.ThrottleSignup, &r.Signup},
 	} {
 		rate, err := throttle.ParseRate(x.v)
 		if err != nil {
@@ -242,6 +250,47 @@ func parseRates(cfg config.Config) (web.Rates, error) {
 		*x.dst = rate
 	}
 	return r, nil
+}
+
+// PublicURL is AUTHGATE_PUBLIC_URL without its trailing slash, or http:// and the listening
+// address (a wildcard host read as localhost), which serves development.
+func PublicURL(cfg config.Config) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimSuffix(cfg.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return "http://localhost"
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || err == nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// accounts turns the account settings into the Service's: every link the operator left empty
+// goes to the page authgate serves for it. The older AUTHGATE_PASSWORD_RESET_URL ({token}
+// only) is kept when the {uid}/{token} one is not set.
+func accounts(cfg config.Config, publicURL string) auth.Accounts {
+	a := auth.DefaultAccounts()
+	a.Signup, a.EmailVerification, a.EmailChange = cfg.Signup, cfg.EmailVerification, cfg.EmailChange
+	a.ActivationTTL, a.EmailChangeTTL, a.InvitationTTL = cfg.ActivationTTL, cfg.EmailChangeTTL, cfg.InvitationTTL
+	a.SiteName = cfg.SiteName
+	a.Links = web.ServedLinks(publicURL)
+	for _, l := range []struct {
+		set string
+		dst *string
+	}{{cfg.ActivationURL, &a.Links.Activation}, {cfg.PasswordResetConfirmURL, &a.Links.PasswordReset},
+		{cfg.EmailResetConfirmURL, &a.Links.EmailReset}, {cfg.EmailChangeConfirmURL, &a.Links.EmailChange},
+		{cfg.InvitationURL, &a.Links.Invitation}} {
+		if l.set != "" {
+			*l.dst = l.set
+		}
+	}
+	if cfg.PasswordResetConfirmURL == "" && cfg.ResetURL != "" {
+		a.Links.PasswordReset = cfg.ResetURL
+	}
+	return a
 }
 
 // Close releases storage and connections.

@@ -21,6 +21,11 @@ type User struct {
 	// TokensValidAfter: access and refresh tokens whose iat is before this instant are refused.
 	// A password change or logout-all moves it forward (whole seconds, since iat is in seconds).
 	TokensValidAfter time.Time
+	FirstName        string    // Django's first_name, at most 150 characters
+	LastName         string    // Django's last_name, at most 150 characters
+	VerifiedAt       time.Time // when the address was verified; zero while it is not
+	// ActivationPending: signed up and inactive until the activation link is followed (accounts.go).
+	ActivationPending bool
 }
 
 // Reasons a refresh token is blacklisted.
@@ -34,6 +39,7 @@ const (
 	ReasonBlacklist     = "blacklist" // POST /api/token/blacklist/
 	ReasonSession       = "session_revoked"
 	ReasonDeactivated   = "deactivated"
+	ReasonDeleted       = "account_deleted"
 	ReasonIdleTimeout   = "idle_timeout"  // AUTHGATE_SESSION_IDLE_TIMEOUT
 	ReasonMaxAge        = "max_age"       // AUTHGATE_SESSION_MAX_AGE
 	ReasonSessionLimit  = "session_limit" // AUTHGATE_SESSIONS_PER_USER

@@ -59,75 +59,107 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 }
 
 // sendPasswordReset stores a reset token for u and mails it; a failure is audited as
-// password_reset_not_sent with its reason.
+// password_reset_not_sent with its reason. The mail carries Djoser's {uid}/{token} link
+// (AUTHGATE_PASSWORD_RESET_CONFIRM_URL, or the page authgate serves) and the token alone, for
+// POST /api/password/reset/confirm/.
 func (s *Service) sendPasswordReset(ctx context.Context, u User, c Client) {
-	opaque := opaqueID()
-	id := s.hashID(opaque)
-	now := s.now().UTC()
-	ch := Challenge{ID: id, UserID: u.ID, Purpose: PurposeReset, CreatedAt: now,
-		ExpiresAt: now.Add(s.cfg.ResetTTL), SentCount: 1, LastSentAt: now, ClientIP: c.IP,
-		UserAgent: truncate(c.UserAgent, 512)}
-	if err := s.store.CreateChallenge(ctx, ch, s.cfg.MaxLiveChallenges); err != nil {
-		reason := "too many live reset tokens"
-		if !errors.Is(err, ErrThrottled) {
-			reason = "storage error"
-			s.log.Error("password reset token not stored", "user_id", u.ID, "err", err)
-		}
-		s.audit(ctx, "password_reset_not_sent", u.ID, "", c, reason)
+	opaque, err := s.issueToken(ctx, PurposeReset, u, u.Email, "", s.cfg.ResetTTL, c)
+	if err != nil {
+		s.log.Error("password reset token not stored", "user_id", u.ID, "err", err)
+		s.audit(ctx, "password_reset_not_sent", u.ID, "", c, "storage error")
 		return
 	}
-	link := ""
-	if s.cfg.ResetURL != "" {
-		link = strings.ReplaceAll(s.cfg.ResetURL, "{token}", opaque)
+	tmpl := s.cfg.Accounts.Links.PasswordReset
+	if tmpl == "" {
+		tmpl = s.cfg.ResetURL
 	}
-	data := map[string]any{"token": opaque, "link": link, "minutes": int(s.cfg.ResetTTL.Minutes()), "email": u.Email}
-	var err error = ErrMailFailed
-	if s.mailer != nil {
-		err = s.mailer.Send(ctx, u.Email, "password_reset", data)
-	}
-	if err != nil {
+	data := map[string]any{"token": opaque, "uid": EncodeUID(u.ID), "link": link(tmpl, u.ID, opaque),
+		"minutes": int(s.cfg.ResetTTL.Minutes()), "lifetime": s.cfg.ResetTTL, "first_name": u.FirstName}
+	if err := s.send(ctx, u.Email, "password_reset", data); err != nil {
 		s.log.Error("password reset mail not delivered", "user_id", u.ID, "err", err)
-		if err := s.store.ConsumeChallenge(ctx, id, s.now().UTC()); err != nil {
-			s.log.Error("undelivered reset token not discarded", "user_id", u.ID, "err", err)
-		}
+		s.discardToken(ctx, opaque)
 		s.audit(ctx, "password_reset_not_sent", u.ID, "", c, "mail failed")
 	}
 }
 
 // ConfirmPasswordReset is POST /api/password/reset/confirm/: a live, unused reset token sets a
 // new password and revokes every token of the user. A token requested before the user's last
-// password change or logout everywhere is void, as Django's are.
+// password change, logout everywhere or e-mail change is void, as Django's are.
 func (s *Service) ConfirmPasswordReset(ctx context.Context, opaque, newPw string, c Client) error {
 	invalid := fieldError("token", "Invalid or expired token.")
 	if !validOpaque(opaque) {
 		return invalid
 	}
-	id := s.hashID(opaque)
-	ch, err := s.store.ChallengeByID(ctx, id)
+	t, err := s.store.AccountTokenByID(ctx, s.hashID(opaque))
 	if errors.Is(err, ErrNotFound) {
 		return invalid
 	}
 	if err != nil {
 		return fmt.Errorf("auth: confirm reset: %w", err)
 	}
-	if ch.Purpose != PurposeReset || !ch.ConsumedAt.IsZero() || !s.now().Before(ch.ExpiresAt) {
-		s.audit(ctx, "password_reset_failed", ch.UserID, "", c, "used, expired or not a reset token")
+	if t.Purpose != PurposeReset || !t.ConsumedAt.IsZero() || !s.now().Before(t.ExpiresAt) {
+		s.audit(ctx, "password_reset_failed", t.UserID, "", c, "used, expired or not a reset token")
 		return invalid
 	}
-	u, err := s.challengeUser(ctx, ch)
-	if errors.Is(err, ErrChallengeInvalid) {
-		s.audit(ctx, "password_reset_failed", ch.UserID, "", c, "token predates a password change")
+	u, err := s.store.UserByID(ctx, t.UserID)
+	if errors.Is(err, ErrNotFound) {
 		return invalid
 	}
 	if err != nil {
+		return fmt.Errorf("auth: confirm reset: %w", err)
+	}
+	if _, err := s.userToken(ctx, opaque, PurposeReset, u); err != nil || !u.IsActive {
+		s.audit(ctx, "password_reset_failed", u.ID, "", c, "token predates a password or e-mail change")
+		return invalid
+	}
+	if err := s.CheckNewPassword(newPw, PasswordAttrs{u.FirstName, u.LastName, u.Email}, "new_password"); err != nil {
 		return err
 	}
-	if err := s.CheckPasswordPolicy(newPw, u.Email, "new_password"); err != nil {
-		return err
-	}
-	if err := s.store.ConsumeChallenge(ctx, id, s.now().UTC()); err != nil {
-		if errors.Is(err, ErrConflict) {
+	if err := s.resetPassword(ctx, t, u, newPw, c); err != nil {
+		if errors.Is(err, errTokenConsumed) {
 			return invalid
+		}
+		return err
+	}
+	return nil
+}
+
+// ConfirmPasswordResetUID is Djoser's POST users/reset_password_confirm/, in Djoser's order:
+// the new password first (without the user's attributes: Djoser validates it for an anonymous
+// user), then the uid, then the token, which only a successful reset uses up.
+func (s *Service) ConfirmPasswordResetUID(ctx context.Context, uid, opaque, newPw string, c Client) error {
+	if err := s.CheckNewPassword(newPw, PasswordAttrs{}, "new_password"); err != nil {
+		return err
+	}
+	u, err := s.userFromUID(ctx, uid)
+	if err != nil {
+		return err
+	}
+	t, err := s.userToken(ctx, opaque, PurposeReset, u)
+	if errors.Is(err, errTokenConsumed) || err == nil && !u.IsActive {
+		err = errInvalidToken
+	}
+	if err != nil {
+		if errors.Is(err, errInvalidToken) {
+			s.audit(ctx, "password_reset_failed", u.ID, "", c, "invalid token")
+		}
+		return err
+	}
+	if err := s.resetPassword(ctx, t, u, newPw, c); err != nil {
+		if errors.Is(err, errTokenConsumed) {
+			return errInvalidToken
+		}
+		return err
+	}
+	return nil
+}
+
+// resetPassword uses the token up (errTokenConsumed when a parallel request did) and sets the
+// password, which ends every session of the user.
+func (s *Service) resetPassword(ctx context.Context, t AccountToken, u User, newPw string, c Client) error {
+	if err := s.store.ConsumeAccountToken(ctx, t.ID, s.now().UTC()); err != nil {
+		if errors.Is(err, ErrTokenUsed) {
+			return errTokenConsumed
 		}
 		return fmt.Errorf("auth: confirm reset: %w", err)
 	}

@@ -33,6 +33,7 @@ type Config struct {
 
 	PasswordMinLength int
 
+	Accounts Accounts // sign-up, verification and e-mail change (accounts.go)
 	// Session limits (issue #15), all off when zero: a session not refreshed for IdleTimeout
 	// ends, none lives longer than MaxAge after its login whatever its rotations, and a login
 	// beyond PerUser sessions of its user ends the least recently used one.
@@ -56,6 +57,7 @@ func DefaultConfig() Config {
 		MaxResends:             3,
 		ResetTTL:               30 * time.Minute,
 		PasswordMinLength:      8,
+		Accounts:               DefaultAccounts(),
 	}
 }
 
@@ -127,6 +129,9 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	case "off", "optional", "required":
 	default:
 		return nil, fmt.Errorf("auth: two-factor mode %q is not off, optional or required", cfg.TwoFactor)
+	}
+	if err := cfg.Accounts.check(); err != nil {
+		return nil, err
 	}
 	if d.Now == nil {
 		d.Now = time.Now

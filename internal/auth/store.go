@@ -15,6 +15,7 @@ type Store interface {
 	RecoveryCodeStore
 	AuditStore
 	AdminSessionStore
+	AccountStore
 	// Ping reports whether storage answers; ErrUnavailable when it does not.
 	Ping(ctx context.Context) error
 	Close() error
@@ -26,7 +27,8 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u User) error
 	UserByID(ctx context.Context, id string) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)
-	// UpdateUser writes e-mail, flags, last login and tokens_valid_after (not the password hash).
+	// UpdateUser writes e-mail, flags, names, the verified state, last login and
+	// tokens_valid_after (not the password hash).
 	UpdateUser(ctx context.Context, u User) error
 	// SetPasswordHash replaces the hash alone (re-hash on login: no token is revoked).
 	SetPasswordHash(ctx context.Context, userID, hash string) error
@@ -44,9 +46,10 @@ type UserStore interface {
 
 // UserQuery selects a page of users.
 type UserQuery struct {
-	Search string // case-insensitive substring of the e-mail
-	After  string // keyset cursor: lower(email) of the last row of the previous page
-	Limit  int
+	Search     string // case-insensitive substring of the e-mail
+	Unverified bool   // only users whose address is not verified
+	After      string // keyset cursor: lower(email) of the last row of the previous page
+	Limit      int
 }
 
 // TokenStore keeps outstanding and blacklisted refresh tokens.

@@ -404,11 +404,6 @@ func (s *Service) authenticate(ctx context.Context, raw string, endedOK bool) (U
 	if !validUUID(c.UserID) {
 		return User{}, c, ErrUserNotFound
 	}
-	if c.SessionID != "" && !endedOK {
-		if err := s.ended.check(c.SessionID); err != nil {
-			return User{}, c, err
-		}
-	}
 	u, err := s.userByID(ctx, c.UserID)
 	if errors.Is(err, ErrNotFound) {
 		return User{}, c, ErrUserNotFound
@@ -418,6 +413,14 @@ func (s *Service) authenticate(ctx context.Context, raw string, endedOK bool) (U
 	}
 	if !u.IsActive {
 		return User{}, c, ErrUserInactive
+	}
+	// After the user checks: a deleted or deactivated account's sessions are ended too, and
+	// its tokens must answer "User not found" or "User is inactive" (CONTRACT) whether or not
+	// this instance has read that yet.
+	if c.SessionID != "" && !endedOK {
+		if err := s.ended.check(c.SessionID); err != nil {
+			return User{}, c, err
+		}
 	}
 	if c.IssuedAt.Before(u.TokensValidAfter) {
 		return User{}, c, errRevoked

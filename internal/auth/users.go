@@ -9,9 +9,11 @@ import (
 	"time"
 )
 
-// ValidationError carries field errors in DRF's shape: field name -> messages.
+// ValidationError carries field errors in DRF's shape: field name -> messages. Order, when
+// set, is the order of the fields in the answer (DRF's: the serializer's field order).
 type ValidationError struct {
 	Fields map[string][]string
+	Order  []string
 }
 
 func (e *ValidationError) Error() string {
@@ -22,8 +24,16 @@ func (e *ValidationError) Error() string {
 	return strings.TrimSuffix(b.String(), "; ")
 }
 
+// add appends a message to a field, keeping the order fields first failed in.
+func (e *ValidationError) add(field, msg string) {
+	if _, ok := e.Fields[field]; !ok {
+		e.Order = append(e.Order, field)
+	}
+	e.Fields[field] = append(e.Fields[field], msg)
+}
+
 func fieldError(field string, msgs ...string) error {
-	return &ValidationError{Fields: map[string][]string{field: msgs}}
+	return &ValidationError{Fields: map[string][]string{field: msgs}, Order: []string{field}}
 }
 
 // NewUser is what creating a user takes.
@@ -33,11 +43,14 @@ type NewUser struct {
 	IsStaff     bool
 	IsSuperuser bool
 	Inactive    bool
+	FirstName   string
+	LastName    string
 	// SkipPolicy skips the password policy (operators importing or scripting accounts).
 	SkipPolicy bool
 }
 
-// CreateUser validates and stores a new user with a fresh UUID and an argon2id hash.
+// CreateUser validates and stores a new user with a fresh UUID and an argon2id hash. Operators
+// make these users (CLI, admin panel): their address counts as verified.
 func (s *Service) CreateUser(ctx context.Context, n NewUser, actorID string, c Client) (User, error) {
 	email := strings.TrimSpace(n.Email)
 	if err := ValidateEmail(email); err != nil {
@@ -57,10 +70,14 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser, actorID string, c C
 		hash = h
 	}
 	now := s.now().UTC()
+	first, last := strings.TrimSpace(n.FirstName), strings.TrimSpace(n.LastName)
+	if ve := namesError(first, last); len(ve.Order) > 0 {
+		return User{}, ve
+	}
 	u := User{
 		ID: NewUUID(), Email: email, PasswordHash: hash, IsActive: !n.Inactive,
 		IsStaff: n.IsStaff || n.IsSuperuser, IsSuperuser: n.IsSuperuser, DateJoined: now,
-		TokensValidAfter: time.Unix(0, 0).UTC(),
+		TokensValidAfter: time.Unix(0, 0).UTC(), FirstName: first, LastName: last, VerifiedAt: now,
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -137,9 +154,7 @@ func (s *Service) SetPassword(ctx context.Context, u User, pw, actorID string, c
 	}
 	s.audit(ctx, "password_changed", u.ID, actorID, c, "")
 	if s.mailer != nil && actorID == "" {
-		if err := s.mailer.Send(ctx, u.Email, "password_changed", map[string]any{"email": u.Email}); err != nil {
-			s.log.Warn("password change notice not sent", "user_id", u.ID, "err", err)
-		}
+		s.notify(ctx, u.ID, u.Email, "password_changed", map[string]any{})
 	}
 	return nil
 }
@@ -157,7 +172,9 @@ func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
 	return s.store.UserByID(ctx, strings.ToLower(id))
 }
 
-// UpdateUser writes a user's flags and e-mail (an admin action). Deactivation revokes every token.
+// UpdateUser writes a user's flags, names and e-mail (an admin action). Deactivation revokes
+// every token; activating an account that waited for its activation link verifies it (the
+// administrator vouches for it, as for the accounts they create).
 func (s *Service) UpdateUser(ctx context.Context, u User, actorID string, c Client) error {
 	old, err := s.store.UserByID(ctx, u.ID)
 	if err != nil {
@@ -165,6 +182,16 @@ func (s *Service) UpdateUser(ctx context.Context, u User, actorID string, c Clie
 	}
 	if err := ValidateEmail(u.Email); err != nil {
 		return fieldError("email", err.Error())
+	}
+	u.FirstName, u.LastName = strings.TrimSpace(u.FirstName), strings.TrimSpace(u.LastName)
+	if ve := namesError(u.FirstName, u.LastName); len(ve.Order) > 0 {
+		return ve
+	}
+	if old.ActivationPending && u.IsActive {
+		u.ActivationPending = false
+		if u.VerifiedAt.IsZero() {
+			u.VerifiedAt = s.now().UTC()
+		}
 	}
 	u.PasswordHash = old.PasswordHash
 	u.TokensValidAfter = old.TokensValidAfter
@@ -188,6 +215,9 @@ func (s *Service) UpdateUser(ctx context.Context, u User, actorID string, c Clie
 	}
 	if old.Email != u.Email {
 		changes = append(changes, "email changed")
+	}
+	if old.FirstName != u.FirstName || old.LastName != u.LastName {
+		changes = append(changes, "name changed")
 	}
 	s.audit(ctx, "user_updated", u.ID, actorID, c, strings.Join(changes, ", "))
 	if old.IsActive && !u.IsActive {

@@ -132,7 +132,11 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 		"AUTHGATE_THROTTLE_REFRESH":       "10000/min",
 		"AUTHGATE_THROTTLE_CODE":          "1000/min",
 		"AUTHGATE_THROTTLE_RESET":         "1000/min",
+		"AUTHGATE_THROTTLE_SIGNUP":        "1000/min",
 	}
+	// The listener exists before the app, so that links in mails name the server's real address.
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	base["AUTHGATE_PUBLIC_URL"] = "http://" + srv.Listener.Addr().String()
 	for _, o := range opts {
 		o(base)
 	}
@@ -141,6 +145,7 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 	}
 	cfg, _, err := config.Load("test", nil, func(k string) string { return base[k] }, io.Discard, nil)
 	if err != nil {
+		srv.Close()
 		t.Fatalf("config: %v", err)
 	}
 	logs := &LockedBuffer{}
@@ -151,11 +156,13 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 		Now: clock.Now, HashParams: &cheap, MailTLS: smtp.TLSConfig(),
 	})
 	if err != nil {
+		srv.Close()
 		t.Fatalf("app.Open: %v", err)
 	}
 	// Every exchange with the server is held to the OpenAPI document: a response it does not
 	// describe, or an accepted request it does not allow, fails the test (openapitest).
-	srv := httptest.NewServer(openapitest.Handler(t, a.Handler))
+	srv.Config.Handler = openapitest.Handler(t, a.Handler)
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,6 +80,23 @@ type Config struct {
 	CodeMaxAttempts  int
 	ResetURL         string
 	PasswordMinLen   int
+
+	PublicURL               string
+	SiteName                string
+	DjoserPrefix            string
+	Signup                  string
+	EmailVerification       string
+	EmailChange             string
+	ActivationURL           string
+	PasswordResetConfirmURL string
+	EmailResetConfirmURL    string
+	EmailChangeConfirmURL   string
+	InvitationURL           string
+	ThrottleSignup          string
+	ActivationTTL           time.Duration
+	ResetTTL                time.Duration
+	EmailChangeTTL          time.Duration
+	InvitationTTL           time.Duration
 
 	UserCacheTTL      time.Duration
 	AdminCookieSecure bool
@@ -158,6 +176,23 @@ func settings() []setting {
 		{"AUTHGATE_PASSWORD_RESET_URL", "password-reset-url", "", "link in reset e-mails; {token} is replaced (e.g. https://app/reset?token={token})", str(func(c *Config) *string { return &c.ResetURL })},
 		{"AUTHGATE_PASSWORD_MIN_LENGTH", "password-min-length", "8", "minimum length of new passwords", integer(func(c *Config) *int { return &c.PasswordMinLen }, 1, 1024)},
 
+		{"AUTHGATE_PUBLIC_URL", "public-url", "", "this server's address as browsers reach it (https://auth.example.com), for the links in mails (default: http://AUTHGATE_ADDR)", str(func(c *Config) *string { return &c.PublicURL })},
+		{"AUTHGATE_SITE_NAME", "site-name", "authgate", "the site's name in mails (Djoser's {site})", str(func(c *Config) *string { return &c.SiteName })},
+		{"AUTHGATE_DJOSER_PREFIX", "djoser-prefix", "/auth/", "where Djoser's endpoints (users/, jwt/create/, …) are served", str(func(c *Config) *string { return &c.DjoserPrefix })},
+		{"AUTHGATE_SIGNUP", "signup", "closed", "closed (only operators make accounts), open, or invite (sign-up needs an invitation)", oneOf(func(c *Config) *string { return &c.Signup }, "closed", "open", "invite")},
+		{"AUTHGATE_EMAIL_VERIFICATION", "email-verification", "mandatory", "mandatory (a signed-up account cannot log in until activated), optional or none", oneOf(func(c *Config) *string { return &c.EmailVerification }, "mandatory", "optional", "none")},
+		{"AUTHGATE_EMAIL_CHANGE", "email-change", "verify", "verify (set_email mails a confirmation link to the new address) or immediate (Djoser's)", oneOf(func(c *Config) *string { return &c.EmailChange }, "verify", "immediate")},
+		{"AUTHGATE_ACTIVATION_URL", "activation-url", "", "the frontend's activation page with {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.ActivationURL }, true)},
+		{"AUTHGATE_PASSWORD_RESET_CONFIRM_URL", "password-reset-confirm-url", "", "the frontend's password reset page with {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.PasswordResetConfirmURL }, true)},
+		{"AUTHGATE_EMAIL_RESET_CONFIRM_URL", "email-reset-confirm-url", "", "the frontend's e-mail (username) reset page with {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.EmailResetConfirmURL }, true)},
+		{"AUTHGATE_EMAIL_CHANGE_CONFIRM_URL", "email-change-confirm-url", "", "the frontend's page confirming a new address, {uid} and {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.EmailChangeConfirmURL }, true)},
+		{"AUTHGATE_INVITATION_URL", "invitation-url", "", "the frontend's sign-up page for invitations, with {token} (default: a page authgate serves)", linkTemplate(func(c *Config) *string { return &c.InvitationURL }, false)},
+		{"AUTHGATE_THROTTLE_SIGNUP", "throttle-signup", "10/hour", "sign-up and resend_activation requests per client address and per e-mail", rate(func(c *Config) *string { return &c.ThrottleSignup })},
+		{"AUTHGATE_ACTIVATION_TOKEN_LIFETIME", "activation-token-lifetime", "3d", "how long an activation link works", dur(func(c *Config) *time.Duration { return &c.ActivationTTL })},
+		{"AUTHGATE_PASSWORD_RESET_TOKEN_LIFETIME", "password-reset-token-lifetime", "30m", "how long a password or e-mail reset link works", dur(func(c *Config) *time.Duration { return &c.ResetTTL })},
+		{"AUTHGATE_EMAIL_CHANGE_TOKEN_LIFETIME", "email-change-token-lifetime", "1d", "how long the link confirming a new address works", dur(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
+		{"AUTHGATE_INVITATION_LIFETIME", "invitation-lifetime", "7d", "how long an invitation works", dur(func(c *Config) *time.Duration { return &c.InvitationTTL })},
+
 		{"AUTHGATE_USER_CACHE_TTL", "user-cache-ttl", "0s", "reuse user rows for access-token checks this long (0: off; see README)", dur(func(c *Config) *time.Duration { return &c.UserCacheTTL })},
 		{"AUTHGATE_ADMIN_COOKIE_SECURE", "admin-cookie-secure", "false", "always mark admin cookies Secure (they are whenever the request came over TLS)", boolean(func(c *Config) *bool { return &c.AdminCookieSecure })},
 		{"AUTHGATE_ADMIN_SESSION_TTL", "admin-session-ttl", "8h", "admin panel session lifetime", dur(func(c *Config) *time.Duration { return &c.AdminSessionTTL })},
@@ -236,6 +271,26 @@ func (c *Config) validate() error {
 		if o != "*" && !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
 			errs = append(errs, fmt.Errorf("AUTHGATE_CORS_ALLOWED_ORIGINS: %q is not an origin like https://app.example.com", o))
 		}
+	}
+	for _, d := range []struct {
+		env string
+		v   time.Duration
+	}{{"AUTHGATE_ACTIVATION_TOKEN_LIFETIME", c.ActivationTTL}, {"AUTHGATE_PASSWORD_RESET_TOKEN_LIFETIME", c.ResetTTL},
+		{"AUTHGATE_EMAIL_CHANGE_TOKEN_LIFETIME", c.EmailChangeTTL}, {"AUTHGATE_INVITATION_LIFETIME", c.InvitationTTL}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive", d.env))
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("AUTHGATE_PUBLIC_URL: %q is not an address like https://auth.example.com", c.PublicURL))
+		}
+	}
+	if p := c.DjoserPrefix; !strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || p == "/" ||
+		strings.ContainsAny(p, "?#{} ") || strings.HasPrefix(p, "/admin/") || strings.HasPrefix(p, "/api/") ||
+		strings.HasPrefix(p, "/accounts/") || strings.HasPrefix(p, "/.well-known/") {
+		errs = append(errs, fmt.Errorf("AUTHGATE_DJOSER_PREFIX: %q is not a path like /auth/ outside /admin/, /api/, /accounts/ and /.well-known/", p))
 	}
 	if c.RefreshCookie && len(c.CORSAllowedOrigins) == 1 && c.CORSAllowedOrigins[0] == "*" {
 		errs = append(errs, errors.New("AUTHGATE_CORS_ALLOWED_ORIGINS: \"*\" cannot be combined with AUTHGATE_REFRESH_COOKIE (credentials never go with *)"))
@@ -345,6 +400,31 @@ func rate(f func(*Config) *string) func(*Config, string) error {
 		n, per, ok := strings.Cut(v, "/")
 		if _, err := strconv.Atoi(n); !ok || err != nil || per == "" {
 			return fmt.Errorf("%q is not a rate like 10/min", v)
+		}
+		*f(c) = v
+		return nil
+	}
+}
+
+// linkTemplate checks a link template: an absolute http(s) URL with {token}, and {uid} when
+// uid is set (Djoser's ACTIVATION_URL and its kin).
+func linkTemplate(f func(*Config) *string, uid bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			*f(c) = ""
+			return nil
+		}
+		u, err := url.Parse(strings.NewReplacer("{uid}", "uid", "{token}", "token").Replace(v))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%q is not an absolute http or https URL", v)
+		}
+		if !strings.Contains(v, "{token}") || uid && !strings.Contains(v, "{uid}") {
+			want := "{token}"
+			if uid {
+				want = "{uid} and {token}"
+			}
+			return fmt.Errorf("%q lacks %s", v, want)
 		}
 		*f(c) = v
 		return nil

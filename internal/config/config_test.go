@@ -58,14 +58,24 @@ func TestSigningKeyNames(t *testing.T) {
 // TestErrorsNameTheVariable: a malformed value stops start-up with the variable's name.
 func TestErrorsNameTheVariable(t *testing.T) {
 	for k, v := range map[string]string{
-		"AUTHGATE_ACCESS_TOKEN_LIFETIME":  "soon",
-		"AUTHGATE_ROTATE_REFRESH_TOKENS":  "perhaps",
-		"AUTHGATE_TWO_FACTOR":             "sometimes",
-		"AUTHGATE_THROTTLE_LOGIN":         "lots",
-		"AUTHGATE_TRUSTED_PROXIES":        "not-an-ip",
-		"AUTHGATE_CORS_ALLOWED_ORIGINS":   "example.com",
-		"AUTHGATE_TWO_FACTOR_CODE_LENGTH": "3",
-		"AUTHGATE_LOG_FORMAT":             "xml",
+		"AUTHGATE_ACCESS_TOKEN_LIFETIME":      "soon",
+		"AUTHGATE_ROTATE_REFRESH_TOKENS":      "perhaps",
+		"AUTHGATE_TWO_FACTOR":                 "sometimes",
+		"AUTHGATE_THROTTLE_LOGIN":             "lots",
+		"AUTHGATE_TRUSTED_PROXIES":            "not-an-ip",
+		"AUTHGATE_CORS_ALLOWED_ORIGINS":       "example.com",
+		"AUTHGATE_TWO_FACTOR_CODE_LENGTH":     "3",
+		"AUTHGATE_LOG_FORMAT":                 "xml",
+		"AUTHGATE_SIGNUP":                     "sometimes",
+		"AUTHGATE_EMAIL_VERIFICATION":         "maybe",
+		"AUTHGATE_EMAIL_CHANGE":               "never",
+		"AUTHGATE_ACTIVATION_URL":             "https://app.example.com/activate/{token}",
+		"AUTHGATE_PASSWORD_RESET_CONFIRM_URL": "app/reset/{uid}/{token}",
+		"AUTHGATE_INVITATION_URL":             "https://app.example.com/join",
+		"AUTHGATE_PUBLIC_URL":                 "auth.example.com",
+		"AUTHGATE_DJOSER_PREFIX":              "/api/auth/",
+		"AUTHGATE_THROTTLE_SIGNUP":            "many",
+		"AUTHGATE_ACTIVATION_TOKEN_LIFETIME":  "0s",
 	} {
 		_, _, err := config.Load("t", nil, env(map[string]string{k: v}), io.Discard, nil)
 		if err == nil || !strings.Contains(err.Error(), k) {

@@ -278,7 +278,7 @@ func TestRecordForms(t *testing.T) {
 		outstandingRec("1", `["ada@example.com"]`, "jti-1"),
 		outstandingRec("2", `"0D8E3A525D434C4C9A773A4F0F1C2B01"`, "jti-2"),
 		`{"model": "accounts.user", "pk": "0D8E3A52-5D43-4C4C-9A77-3A4F0F1C2B01", "fields": {"email": "ada@example.com", "password": "",
-		  "date_joined": "2024-06-01 12:00:00"}}`,
+		  "date_joined": "2024-06-01 12:00:00", "first_name": " Ada ", "last_name": "Lovelace"}}`,
 	)
 	rep, problems, err := run(t, db, first, djangoimport.Options{TimeZone: paris})
 	if err != nil || len(problems) > 0 || rep.Users.Created != 1 || rep.Tokens.Created != 2 || rep.PasswordFormats["unusable"] != 1 {
@@ -292,6 +292,10 @@ func TestRecordForms(t *testing.T) {
 	if !strings.HasPrefix(u.PasswordHash, "!") || len(u.PasswordHash) != 41 || !u.IsActive || u.IsStaff ||
 		!u.DateJoined.Equal(time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("user %+v", u)
+	}
+	// Imported users count as verified since they joined (issue 14); a Djoser project's names come along.
+	if !u.VerifiedAt.Equal(u.DateJoined) || u.FirstName != "Ada" || u.LastName != "Lovelace" {
+		t.Errorf("verified at %v (joined %v), names %q %q", u.VerifiedAt, u.DateJoined, u.FirstName, u.LastName)
 	}
 	for _, jti := range []string{"jti-1", "jti-2"} {
 		if ot, err := db.TokenByJTI(ctx, jti); err != nil || ot.UserID != adaID {

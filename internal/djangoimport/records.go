@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/internal/auth"
 )
@@ -60,6 +61,8 @@ type userFields struct {
 	IsSuperuser *bool   `json:"is_superuser"`
 	DateJoined  *string `json:"date_joined"`
 	LastLogin   *string `json:"last_login"`
+	FirstName   *string `json:"first_name"`
+	LastName    *string `json:"last_name"`
 }
 
 // user turns a user record into authgate's User. Missing flags take Django's defaults; a
@@ -118,6 +121,16 @@ func (imp *importer) user(r record) (auth.User, error) {
 	}
 	if u.LastLogin, err = imp.timestamp("last_login", f.LastLogin); err != nil {
 		return auth.User{}, err
+	}
+	// Imported users count as verified (issue 14): they were Django's to vouch for.
+	u.VerifiedAt = u.DateJoined
+	for _, n := range []struct {
+		src *string
+		dst *string
+	}{{f.FirstName, &u.FirstName}, {f.LastName, &u.LastName}} {
+		if n.src != nil && utf8.RuneCountInString(*n.src) <= auth.MaxNameLength {
+			*n.dst = strings.TrimSpace(*n.src)
+		}
 	}
 	return u, nil
 }

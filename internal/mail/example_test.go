@@ -30,7 +30,7 @@ func ExampleOpen_console() {
 	fmt.Println("error:", err)
 	// Output:
 	// level=WARN msg="mail: console sender in use: messages are logged, not delivered; for development only"
-	// level=WARN msg="mail: console sender, for development only: this message was NOT delivered and is logged in full, secrets (codes, reset tokens) included" template=password_changed to=ada@example.com subject="Your authgate password was changed"
+	// level=WARN msg="mail: console sender, for development only: this message was NOT delivered and is logged in full, secrets (codes, reset tokens) included" template=password_changed to=ada@example.com subject="authgate - Your password has been successfully changed!"
 	// level=INFO msg="mail sent" template=password_changed via=console://
 	// error: <nil>
 }

@@ -43,7 +43,7 @@ func TestFileSender(t *testing.T) {
 	if len(entries) != 2 {
 		t.Fatalf("%d files in %s, want 2: %v", len(entries), dir, entries)
 	}
-	wantSubjects := []string{"Your authgate verification code", "Your authgate password was changed"}
+	wantSubjects := []string{"Your authgate verification code", "authgate - Your password has been successfully changed!"}
 	for i, e := range entries { // ReadDir sorts by name, and names start with the date
 		info, err := e.Info()
 		if err != nil {

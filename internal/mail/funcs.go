@@ -4,14 +4,46 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // funcs are the helpers every template may call:
 //
-//	{{minutes .minutes}}  "1 minute", "15 minutes"; takes any integer or float, or a time.Duration
+//	{{minutes .minutes}}    "1 minute", "15 minutes"; takes any integer or float, or a time.Duration
+//	{{lifetime .lifetime}}  "30 minutes", "2 hours", "3 days": a time.Duration in its largest whole unit
+//	{{httpurl .link}}       the link when it is an http or https URL, else nothing (a link shown as text)
 func funcs() map[string]any {
-	return map[string]any{"minutes": minutes}
+	return map[string]any{"minutes": minutes, "lifetime": lifetime, "httpurl": httpURL}
+}
+
+// httpURL keeps a link shown as text to what a reader may safely copy into a browser.
+func httpURL(s string) string {
+	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+		return s
+	}
+	return ""
+}
+
+// lifetime spells how long a link lives in the largest unit that divides it: days, hours, else
+// minutes (rounded).
+func lifetime(d time.Duration) (string, error) {
+	if d <= 0 {
+		return "", fmt.Errorf("lifetime: %v is not a lifetime", d)
+	}
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.FormatInt(n, 10) + " " + unit + "s"
+	}
+	switch {
+	case d%(24*time.Hour) == 0:
+		return plural(int64(d/(24*time.Hour)), "day"), nil
+	case d%time.Hour == 0:
+		return plural(int64(d/time.Hour), "hour"), nil
+	}
+	return plural(int64(math.Round(d.Minutes())), "minute"), nil
 }
 
 // minutes spells a lifetime in minutes with the right plural, so callers may pass an int, an

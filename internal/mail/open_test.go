@@ -166,7 +166,7 @@ func TestTemplateDirOverrides(t *testing.T) {
 	if err := s.Send(context.Background(), "bob@example.com", "password_changed", map[string]any{"email": "bob@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	if m := waitFor(t, srv, "bob@example.com"); m.Subject != "Your authgate password was changed" {
+	if m := waitFor(t, srv, "bob@example.com"); m.Subject != "authgate - Your password has been successfully changed!" {
 		t.Errorf("Subject = %q", m.Subject)
 	}
 

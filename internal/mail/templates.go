@@ -20,7 +20,9 @@ var ErrUnknownTemplate = errors.New("unknown mail template")
 
 // templateNames are the messages authgate sends (auth.Mailer's documented names).
 func templateNames() []string {
-	return []string{"two_factor_code", "password_reset", "two_factor_changed", "password_changed"}
+	return []string{"two_factor_code", "password_reset", "two_factor_changed", "password_changed",
+		"activation", "activated", "signup_attempt", "email_reset", "email_change", "username_changed",
+		"email_changed", "invitation"}
 }
 
 // rendered is one message's content before MIME encoding.

@@ -31,6 +31,16 @@ func TestGolden(t *testing.T) {
 		{"two_factor_changed_on", "two_factor_changed", map[string]any{"enabled": true, "email": "ada@example.com"}},
 		{"two_factor_changed_off", "two_factor_changed", map[string]any{"enabled": false, "email": "ada@example.com"}},
 		{"password_changed", "password_changed", map[string]any{"email": "ada@example.com"}},
+		{"password_reset_djoser", "password_reset", map[string]any{"token": "tok_3f9a", "uid": "YWIxNQ", "link": "https://app.example.com/password/reset/confirm/YWIxNQ/tok_3f9a", "minutes": 30, "lifetime": 30 * time.Minute, "email": "ada@example.com", "first_name": "Ada", "site": "example.com"}},
+		{"password_changed_site", "password_changed", map[string]any{"email": "ada@example.com", "first_name": "Ada", "site": "example.com"}},
+		{"activation", "activation", map[string]any{"link": "https://app.example.com/activate/YWIxNQ/tok_3f9a", "uid": "YWIxNQ", "token": "tok_3f9a", "lifetime": 72 * time.Hour, "email": "ada@example.com", "first_name": "Ada", "site": "example.com"}},
+		{"activated", "activated", map[string]any{"email": "ada@example.com", "first_name": "", "site": "example.com"}},
+		{"signup_attempt", "signup_attempt", map[string]any{"email": "ada@example.com", "first_name": "Ada", "site": "example.com"}},
+		{"email_reset", "email_reset", map[string]any{"link": "https://app.example.com/email/reset/confirm/YWIxNQ/tok_3f9a", "uid": "YWIxNQ", "token": "tok_3f9a", "lifetime": 30 * time.Minute, "email": "ada@example.com", "first_name": "Ada", "site": "example.com"}},
+		{"email_change", "email_change", map[string]any{"link": "https://auth.example.com/accounts/email/change/confirm/YWIxNQ/tok_3f9a", "uid": "YWIxNQ", "token": "tok_3f9a", "lifetime": 24 * time.Hour, "email": "ada@new.example.com", "old_email": "ada@example.com", "new_email": "ada@new.example.com", "first_name": "Ada", "site": "example.com"}},
+		{"username_changed", "username_changed", map[string]any{"email": "ada@new.example.com", "old_email": "ada@example.com", "new_email": "ada@new.example.com", "first_name": "Ada", "site": "example.com"}},
+		{"email_changed", "email_changed", map[string]any{"email": "ada@example.com", "old_email": "ada@example.com", "new_email": "ada@new.example.com", "first_name": "Ada", "site": "example.com"}},
+		{"invitation", "invitation", map[string]any{"link": "https://auth.example.com/accounts/invitation/tok_3f9a", "token": "tok_3f9a", "lifetime": 7 * 24 * time.Hour, "email": "grace@example.com", "site": "example.com"}},
 	}
 	set, err := loadTemplates("")
 	if err != nil {

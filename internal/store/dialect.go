@@ -64,3 +64,11 @@ func (d dialect) nullTS(t time.Time) any {
 	}
 	return d.ts(t)
 }
+
+// offsetOnly skips rows without a limit: SQLite needs a LIMIT before OFFSET, -1 meaning none.
+func (d dialect) offsetOnly() string {
+	if d.pg {
+		return "OFFSET ?"
+	}
+	return "LIMIT -1 OFFSET ?"
+}

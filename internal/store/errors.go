@@ -54,7 +54,7 @@ func unavailable(err error) error {
 
 func isDomain(err error) bool {
 	for _, s := range []error{auth.ErrNotFound, auth.ErrConflict, auth.ErrUnavailable,
-		auth.ErrBlacklisted, auth.ErrThrottled, auth.ErrTooManyAttempts} {
+		auth.ErrBlacklisted, auth.ErrThrottled, auth.ErrTooManyAttempts, auth.ErrTokenUsed} {
 		if errors.Is(err, s) {
 			return true
 		}

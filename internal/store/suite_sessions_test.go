@@ -13,10 +13,11 @@ var sessionCases = []suiteCase{
 	{"sessions/migration gives existing families opaque ids", func(t *testing.T, b backend) {
 		// Families recorded before 0003 are named by their first token's jti (review finding
 		// 13.5): the migration renames each with one fresh random id.
-		db := openRaw(t, b.url(t), store.Options{})
+		url := b.url(t)
+		db := openRaw(t, url, store.Options{})
 		ctx := ctxT(t)
 		wantNoErr(t, "MigrateTo 0001", db.MigrateTo(ctx, "0001_init"))
-		u := mustUser(t, db, "old-families@example.com")
+		u := oldUser(t, url, "old-families@example.com")
 		a := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))
 		a2 := mustRecord(t, db, tok(u.ID, a.JTI, t0.Add(time.Minute), time.Hour))
 		other := mustRecord(t, db, tok(u.ID, "", t0, time.Hour))

@@ -64,6 +64,7 @@ func runStoreSuite(t *testing.T, b backend) {
 	cases = append(cases, failClosedCases...)
 	cases = append(cases, migrateCases...)
 	cases = append(cases, sessionCases...)
+	cases = append(cases, accountCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -12,12 +12,14 @@ import (
 )
 
 const userColumns = `u.id, u.email, u.password, u.is_active, u.is_staff, u.is_superuser,
-	u.two_factor_enabled, u.date_joined, u.last_login, u.tokens_valid_after`
+	u.two_factor_enabled, u.date_joined, u.last_login, u.tokens_valid_after, u.first_name,
+	u.last_name, u.verified_at, u.activation_pending`
 
 func scanUser(row interface{ Scan(...any) error }) (auth.User, error) {
 	var u auth.User
 	err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.IsActive, &u.IsStaff, &u.IsSuperuser,
-		&u.TwoFactorEnabled, scanTime(&u.DateJoined), scanTime(&u.LastLogin), scanTime(&u.TokensValidAfter))
+		&u.TwoFactorEnabled, scanTime(&u.DateJoined), scanTime(&u.LastLogin), scanTime(&u.TokensValidAfter),
+		&u.FirstName, &u.LastName, scanTime(&u.VerifiedAt), &u.ActivationPending)
 	return u, err
 }
 
@@ -35,11 +37,12 @@ func (db *DB) CreateUser(ctx context.Context, u auth.User) error {
 	d := db.dialect
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		_, err := db.exec(ctx, tx, `INSERT INTO users (id, email, email_lower, password, is_active,
-			is_staff, is_superuser, two_factor_enabled, date_joined, last_login, tokens_valid_after)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			is_staff, is_superuser, two_factor_enabled, date_joined, last_login, tokens_valid_after,
+			first_name, last_name, verified_at, activation_pending)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, u.Email, strings.ToLower(u.Email), u.PasswordHash, u.IsActive, u.IsStaff,
 			u.IsSuperuser, u.TwoFactorEnabled, d.ts(u.DateJoined), d.nullTS(u.LastLogin),
-			d.ts(u.TokensValidAfter))
+			d.ts(u.TokensValidAfter), u.FirstName, u.LastName, d.nullTS(u.VerifiedAt), u.ActivationPending)
 		return err
 	})
 	return wrap("create user", err)
@@ -66,8 +69,9 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (auth.User, error) 
 	return u, wrap("user by email", err)
 }
 
-// UpdateUser writes e-mail, flags, last login and tokens_valid_after (not the password hash);
-// auth.ErrNotFound when the user is gone, auth.ErrConflict when the new e-mail is taken.
+// UpdateUser writes e-mail, flags, names, the verified state, last login and tokens_valid_after
+// (not the password hash); auth.ErrNotFound when the user is gone, auth.ErrConflict when the new
+// e-mail is taken.
 func (db *DB) UpdateUser(ctx context.Context, u auth.User) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
@@ -81,10 +85,12 @@ func (db *DB) UpdateUser(ctx context.Context, u auth.User) error {
 	d := db.dialect
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		n, err := db.exec(ctx, tx, `UPDATE users SET email = ?, email_lower = ?, is_active = ?,
-			is_staff = ?, is_superuser = ?, two_factor_enabled = ?, last_login = ?, tokens_valid_after = ?
+			is_staff = ?, is_superuser = ?, two_factor_enabled = ?, last_login = ?, tokens_valid_after = ?,
+			first_name = ?, last_name = ?, verified_at = ?, activation_pending = ?
 			WHERE id = ?`,
 			u.Email, strings.ToLower(u.Email), u.IsActive, u.IsStaff, u.IsSuperuser,
-			u.TwoFactorEnabled, d.nullTS(u.LastLogin), d.ts(u.TokensValidAfter), id)
+			u.TwoFactorEnabled, d.nullTS(u.LastLogin), d.ts(u.TokensValidAfter), u.FirstName, u.LastName,
+			d.nullTS(u.VerifiedAt), u.ActivationPending, id)
 		return oneRow(n, err)
 	})
 	return wrap("update user", err)
@@ -104,9 +110,9 @@ func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
 	return wrap("set password hash", err)
 }
 
-// SetPassword replaces the hash, moves tokens_valid_after forward to validAfter (never back)
-// and blacklists every live refresh token of the user with auth.ReasonPassword, in one
-// transaction.
+// SetPassword replaces the hash, moves tokens_valid_after forward to validAfter (never back),
+// blacklists every live refresh token of the user with auth.ReasonPassword and consumes their
+// live account tokens (reset and activation links die with the password), in one transaction.
 func (db *DB) SetPassword(ctx context.Context, userID, hash string, at, validAfter time.Time) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
@@ -124,7 +130,10 @@ func (db *DB) SetPassword(ctx context.Context, userID, hash string, at, validAft
 		}
 		_, err = db.exec(ctx, tx, blacklistWhere+` t.user_id = ? AND t.expires_at > ?`+blacklistOrder,
 			d.ts(at), auth.ReasonPassword, id, d.ts(at))
-		return err
+		if err != nil {
+			return err
+		}
+		return db.consumeUserTokens(ctx, tx, id, "", at)
 	})
 	return wrap("set password", err)
 }
@@ -160,6 +169,9 @@ func (db *DB) ListUsers(ctx context.Context, q auth.UserQuery) ([]auth.User, err
 	if q.Search != "" {
 		query += ` AND u.email_lower LIKE ? ESCAPE '\'`
 		args = append(args, containsPattern(q.Search))
+	}
+	if q.Unverified {
+		query += ` AND u.verified_at IS NULL`
 	}
 	query += ` ORDER BY u.email_lower LIMIT ?`
 	args = append(args, pageLimit(q.Limit))

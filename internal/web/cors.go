@@ -23,7 +23,7 @@ type CORSConfig struct {
 // frontend time renewals by the server's clock: an access token's iat is its refresh token's
 // (SimpleJWT copies it), so exp - iat is not the time it has left.
 const (
-	corsAllowMethods  = "GET, POST, DELETE, OPTIONS"
+	corsAllowMethods  = "GET, POST, PUT, PATCH, DELETE, OPTIONS" // PUT and PATCH: Djoser's users/me/
 	corsAllowHeaders  = "Authorization, Content-Type, X-Requested-With, X-Request-Id"
 	corsExposeHeaders = "Date, Retry-After, WWW-Authenticate, X-Request-Id"
 )

@@ -46,6 +46,16 @@ func corsFrontendCalls() []corsCall {
 		{"DELETE", "/api/sessions/0123456789abcdef0123456789abcdef/"},
 		{"POST", "/logout_token"}, // without the trailing slash (CONTRACT)
 		{"POST", "/api/token/refresh"},
+		// Djoser's accounts API.
+		{"POST", "/auth/users/"},
+		{"GET", "/auth/users/me/"},
+		{"PUT", "/auth/users/me/"},
+		{"PATCH", "/auth/users/me/"},
+		{"DELETE", "/auth/users/me/"},
+		{"PATCH", "/auth/users/0f4d5c3e-8a1b-4c2d-9e7f-112233445566/"},
+		{"POST", "/auth/users/activation/"},
+		{"POST", "/auth/users/set_password/"},
+		{"POST", "/auth/jwt/create/"},
 	}
 }
 

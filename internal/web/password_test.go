@@ -72,7 +72,7 @@ func TestPasswordReset(t *testing.T) {
 			t.Error("an odd address was taken for a storage failure")
 		}
 		wantBody(t, "reset without e-mail", e.Post("/api/password/reset/", map[string]string{}), 400, `{"email":["This field is required."]}`)
-		for _, row := range rawRows(t, e, "two_factor_challenges") {
+		for _, row := range rawRows(t, e, "account_tokens") {
 			if strings.Contains(row, tok) {
 				t.Fatalf("storage holds the reset token in clear: %s", row)
 			}

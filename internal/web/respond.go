@@ -96,7 +96,11 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeDetail(w, eb.status, eb.detail)
 	case errors.As(err, &ve):
 		fe := fieldErrors{}
-		for _, f := range sortedFields(ve.Fields) {
+		order := ve.Order
+		if len(order) != len(ve.Fields) {
+			order = sortedFields(ve.Fields)
+		}
+		for _, f := range order {
 			for _, m := range ve.Fields[f] {
 				fe.add(f, m)
 			}
@@ -106,6 +110,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		throttled(w, th.RetryAfter)
 	case errors.As(err, &te):
 		writeJSON(w, http.StatusUnauthorized, detail{Detail: te.Message, Code: "token_not_valid"})
+	case errors.Is(err, auth.ErrSignupClosed), errors.Is(err, auth.ErrForbidden):
+		writeDetail(w, http.StatusForbidden, "You do not have permission to perform this action.")
+	case errors.Is(err, auth.ErrStaleToken):
+		writeDetail(w, http.StatusForbidden, "Stale token for given user.")
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		writeDetail(w, http.StatusUnauthorized, "No active account found with the given credentials")
 	case errors.Is(err, auth.ErrNoActiveAccount):

@@ -1,8 +1,9 @@
 package web
 
 // registerRoutes is the whole HTTP surface, top to bottom (CONTRACT.md). Every path also answers
-// without its trailing slash; {name} is one path segment (r.PathValue). /admin/ is served by
-// dispatch. Every route here has its operation in the OpenAPI document (openapi/openapi.yaml).
+// without its trailing slash; {name} is one path segment (r.PathValue). /admin/ and the
+// /accounts/ pages are served by dispatch. Every route here has its operation in the OpenAPI
+// document (openapi/openapi.yaml).
 func (h *handler) registerRoutes() {
 	// SimpleJWT's views, as the tutorial wires them.
 	h.handle("POST", "/api/token/", h.obtainPair())
@@ -30,6 +31,42 @@ func (h *handler) registerRoutes() {
 	h.handle("POST", "/api/password/change/", h.requireAccess(h.passwordChange()))
 	h.handle("POST", "/api/password/reset/", h.passwordReset())
 	h.handle("POST", "/api/password/reset/confirm/", h.passwordResetConfirm())
+
+	// Djoser's accounts API (CONTRACT "Accounts (Djoser)") under its prefix, /auth/ by default;
+	// jwt/… are SimpleJWT's views again, as djoser.urls.jwt has them.
+	dj := h.djoser
+	h.handle("POST", dj+"users/", h.djSignUp())
+	h.handle("GET", dj+"users/", h.requireAccess(h.djList()))
+	h.handle("GET", dj+"users/me/", h.requireAccess(h.djMe()))
+	h.handle("PUT", dj+"users/me/", h.requireAccess(h.djUpdate()))
+	h.handle("PATCH", dj+"users/me/", h.requireAccess(h.djUpdate()))
+	h.handle("DELETE", dj+"users/me/", h.requireAccess(h.djDelete()))
+	h.handle("GET", dj+"users/{id}/", h.requireAccess(h.djMe()))
+	h.handle("PUT", dj+"users/{id}/", h.requireAccess(h.djUpdate()))
+	h.handle("PATCH", dj+"users/{id}/", h.requireAccess(h.djUpdate()))
+	h.handle("DELETE", dj+"users/{id}/", h.requireAccess(h.djDelete()))
+	h.handle("POST", dj+"users/activation/", h.djActivation())
+	h.handle("POST", dj+"users/resend_activation/", h.djResendActivation())
+	h.handle("POST", dj+"users/set_password/", h.requireAccess(h.djSetPassword()))
+	h.handle("POST", dj+"users/reset_password/", h.djResetPassword())
+	h.handle("POST", dj+"users/reset_password_confirm/", h.djResetPasswordConfirm())
+	h.handle("POST", dj+"users/set_email/", h.requireAccess(h.djSetEmail()))
+	h.handle("POST", dj+"users/set_email_confirm/", h.djSetEmailConfirm())
+	h.handle("POST", dj+"users/reset_email/", h.djResetEmail())
+	h.handle("POST", dj+"users/reset_email_confirm/", h.djResetEmailConfirm())
+	h.handle("POST", dj+"jwt/create/", h.obtainPair())
+	h.handle("POST", dj+"jwt/refresh/", h.refresh())
+	h.handle("POST", dj+"jwt/verify/", h.verify())
+
+	// The pages account mails link to when no frontend URL is configured (pages.go): a GET
+	// shows what will happen, only the form's POST acts (mail scanners open links).
+	h.page("/accounts/activate/{uid}/{token}/", h.activationPage())
+	h.page("/accounts/password/reset/confirm/{uid}/{token}/", h.passwordResetPage())
+	h.page("/accounts/email/reset/confirm/{uid}/{token}/", h.emailResetPage())
+	h.page("/accounts/email/change/confirm/{uid}/{token}/", h.emailChangePage())
+	h.page("/accounts/invitation/{token}/", h.invitationPage())
+	h.pages.Handle("GET /accounts/static/pages.css", h.pageStyle())
+	h.pages.Handle("/", h.pageNotFound())
 
 	// Sessions (one per refresh-token family).
 	h.handle("GET", "/api/sessions/", h.requireAccess(h.sessions()))

@@ -24,8 +24,8 @@ import (
 // Subjects of authgate's mails, from internal/mail/templates.
 const (
 	subjectCode      = "Your authgate verification code"
-	subjectReset     = "Reset your authgate password"
-	subjectPwChanged = "Your authgate password was changed"
+	subjectReset     = "Password reset on authgate"
+	subjectPwChanged = "authgate - Your password has been successfully changed!"
 	subject2FAOn     = "Two-factor authentication is on for your authgate account"
 	subject2FAOff    = "Two-factor authentication is off for your authgate account"
 )

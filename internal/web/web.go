@@ -23,7 +23,8 @@ type Rates struct {
 	LoginAccount throttle.Rate // per account across all addresses: a higher ceiling
 	Refresh      throttle.Rate // per client address
 	Code         throttle.Rate // two-factor code tries and resends, per client address
-	Reset        throttle.Rate // password reset requests, per client address and per e-mail
+	Reset        throttle.Rate // password and e-mail reset requests, per client address and per e-mail
+	Signup       throttle.Rate // sign-up and resend_activation, per client address and per e-mail
 }
 
 // Deps is everything the HTTP layer needs.
@@ -48,6 +49,11 @@ type Deps struct {
 	// Version is reported by /healthz.
 	Version string
 	Now     func() time.Time
+	// DjoserPrefix is where Djoser's endpoints are served (default "/auth/").
+	DjoserPrefix string
+	// PublicURL is this server as browsers reach it, without a trailing slash (for absolute
+	// links in answers, such as the next page of users).
+	PublicURL string
 }
 
 // CookieConfig is the opt-in refresh cookie mode for browser frontends.
@@ -74,6 +80,11 @@ type handler struct {
 	now     func() time.Time
 	routes  map[string]map[string]http.Handler // path without trailing slash -> method -> handler
 	admin   http.Handler
+	// djoser is Djoser's prefix ("/auth/"); publicURL has no trailing slash; pages serves the
+	// account pages under /accounts/ (pages.go).
+	djoser    string
+	publicURL string
+	pages     *http.ServeMux
 	// introClients maps each introspection client id to the SHA-256 of its secret.
 	introClients map[string][32]byte
 
@@ -110,10 +121,14 @@ func newHandler(d Deps) *handler {
 	if d.Cookie.SameSite == 0 {
 		d.Cookie.SameSite = http.SameSiteStrictMode
 	}
+	if d.DjoserPrefix == "" {
+		d.DjoserPrefix = "/auth/"
+	}
 	h := &handler{
 		svc: d.Service, lim: d.Limiter, rates: d.Rates, log: d.Logger, metrics: d.Metrics,
 		schemes: d.AuthHeaderTypes, cors: newCORS(d.CORS), proxies: d.TrustedProxies, cookie: d.Cookie,
 		version: d.Version, now: d.Now, routes: map[string]map[string]http.Handler{}, admin: d.Admin,
+		djoser: d.DjoserPrefix, publicURL: strings.TrimSuffix(d.PublicURL, "/"), pages: http.NewServeMux(),
 	}
 	h.introClients = make(map[string][32]byte, len(d.IntrospectionClients))
 	for id, secret := range d.IntrospectionClients {
@@ -189,6 +204,11 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request) {
 		h.admin.ServeHTTP(w, r)
 		return
 	}
+	if strings.HasPrefix(p, accountPages) {
+		setRoute(r, accountPages)
+		h.pages.ServeHTTP(w, r)
+		return
+	}
 	key := strings.TrimSuffix(p, "/")
 	if key == "" {
 		key = "/"
@@ -221,11 +241,22 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Allow", allow(methods))
-		writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
+		if strings.HasPrefix(key+"/", h.djoser+"users/") {
+			h.requireAccess(methodNotAllowed).ServeHTTP(w, r)
+			return
+		}
+		methodNotAllowed.ServeHTTP(w, r)
 		return
 	}
 	hd.ServeHTTP(w, r)
 }
+
+// methodNotAllowed is DRF's 405. On Djoser's users/ routes it answers only after the caller's
+// credentials passed (requireAccess): DRF authenticates and checks permissions before it looks
+// at the method, so an anonymous wrong method is a 401 there.
+var methodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
+})
 
 // Route is one operation of the HTTP surface: a method and a path as routes.go registers it.
 type Route struct{ Method, Path string }
