@@ -50,7 +50,9 @@ type Checker struct {
 	validator validator.Validator
 	paths     []docPath
 	errSchema *base.Schema
-	schemas   schema_validation.SchemaValidator
+	// authSchema is AuthenticationError, the body of a 401 on a path with x-authenticate-first.
+	authSchema *base.Schema
+	schemas    schema_validation.SchemaValidator
 }
 
 // docPath is one path of the document, matched as the server's dispatch matches routes.
@@ -92,8 +94,11 @@ func New(spec []byte) (*Checker, error) {
 	if s := m.Model.Components.Schemas.GetOrZero("Error"); s != nil {
 		c.errSchema = s.Schema()
 	}
-	if c.errSchema == nil {
-		return nil, fmt.Errorf("openapitest: the document has no Error schema")
+	if s := m.Model.Components.Schemas.GetOrZero("AuthenticationError"); s != nil {
+		c.authSchema = s.Schema()
+	}
+	if c.errSchema == nil || c.authSchema == nil {
+		return nil, fmt.Errorf("openapitest: the document lacks the Error or AuthenticationError schema")
 	}
 	return c, nil
 }
@@ -176,6 +181,10 @@ func (c *Checker) Check(x Exchange) []string {
 		method = http.MethodGet
 	}
 	if !slices.Contains(p.methods, method) {
+		// Djoser's users/ views authenticate before they look at the method (x-authenticate-first).
+		if x.Status == http.StatusUnauthorized && extensionTrue(p.item.Extensions, "x-authenticate-first") {
+			return c.unauthorized(x)
+		}
 		probs := c.generic(x, http.StatusMethodNotAllowed, "the document has no "+method+" for this path")
 		return append(probs, c.checkAllow(x, p)...)
 	}
@@ -276,6 +285,18 @@ func (c *Checker) errorBody(x Exchange) []string {
 		return describe("response", errs)
 	}
 	return nil
+}
+
+// unauthorized checks a 401 that no operation describes against the Unauthorized response.
+func (c *Checker) unauthorized(x Exchange) []string {
+	var probs []string
+	if x.Header.Get("WWW-Authenticate") == "" {
+		probs = append(probs, "a 401 without WWW-Authenticate")
+	}
+	if _, errs := c.schemas.ValidateSchemaBytes(c.authSchema, x.ResponseBody); len(errs) > 0 {
+		probs = append(probs, describe("response", errs)...)
+	}
+	return probs
 }
 
 // canonical is the request path written as the document writes it (trailing slash or not).
