@@ -15,6 +15,8 @@ export type Checks = [
   Expect<Equal<Json<operations["getMe"], 200>, S["Me"]>>,
   Expect<Equal<Json<operations["listSessions"], 200>, S["Session"][]>>,
   Expect<Equal<S["Me"]["last_login"], string | null>>,
+  Expect<Equal<Json<operations["djoserSignUp"], 201>, S["DjoserCreatedUser"]>>,
+  Expect<Equal<Json<operations["djoserGetUserMe"], 200>, S["DjoserUser"]>>,
   Expect<Equal<S["TokenPair"]["access"], string>>,
   Expect<Equal<S["TwoFactorChallenge"]["two_factor_required"], true>>,
   Expect<Equal<operations["getMe"]["responses"][401]["headers"]["WWW-Authenticate"], 'Bearer realm="api"'>>,

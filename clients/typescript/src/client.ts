@@ -10,6 +10,7 @@ export type RefreshedPair = Schemas["RefreshedPair"];
 export type Me = Schemas["Me"];
 export type Session = Schemas["Session"];
 export type TwoFactorStatus = Schemas["TwoFactorStatus"];
+export type Account = Schemas["DjoserUser"];
 
 /** The JSON body of an operation's answer with the given status. */
 type Body<Op, Status extends number> = Op extends {
@@ -101,6 +102,17 @@ export class Client {
     const body: Input<operations["logout"]> = what;
     const res = await this.post<Body<operations["logout"], 200>>("/logout_token/", body, access);
     return res.status;
+  }
+
+  /** POST /auth/users/ (Djoser): a new, inactive account; the activation link goes by mail. */
+  signUp(email: string, password: string): Promise<Body<operations["djoserSignUp"], 201>> {
+    const body: Input<operations["djoserSignUp"]> = { email, password, re_password: password };
+    return this.post<Body<operations["djoserSignUp"], 201>>("/auth/users/", body);
+  }
+
+  /** GET /auth/users/me/ (Djoser): the caller's account. */
+  account(access: string): Promise<Account> {
+    return this.get<Body<operations["djoserGetUserMe"], 200>>("/auth/users/me/", access);
   }
 
   /** GET /api/2fa/: the caller's two-factor settings. */
