@@ -267,9 +267,13 @@ func TestScaleOutInvariants(t *testing.T) {
 	dbURL := storetest.PostgresURL(t)
 	env := instanceEnv(dbURL)
 	servers := serveMany(t, env, env)
-	a, b := servers[0], servers[1]
-	email := newUser(t, env, "scale")
+	scaleOutInvariants(t, servers[0], servers[1], newUser(t, env, "scale"))
+}
 
+// scaleOutInvariants checks the refresh invariant and logout-all across instances a and b of
+// one deployment, for the user email (TestPgBouncerScaleOut runs it through PgBouncer).
+func scaleOutInvariants(t *testing.T, a, b *instance, email string) {
+	servers := []*instance{a, b}
 	t.Run("concurrent refreshes of one token: exactly one succeeds", func(t *testing.T) {
 		const perInstance = 6
 		for round := range 3 {

@@ -70,13 +70,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{
 		MaxOpenConns: cfg.DBMaxOpenConns, StatementTimeout: cfg.DBStatementTime,
-		ConnectRetries: cfg.DBRetries, Now: o.Now,
+		ConnectRetries: cfg.DBRetries, Now: o.Now, TransactionPooler: cfg.DatabasePooler == "transaction",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("AUTHGATE_DATABASE_URL: %w", err)
 	}
 	a.DB = db
 	a.closers = append(a.closers, db.Close)
+	if cfg.DatabasePooler == "transaction" {
+		// Behind PgBouncer the server must end slow statements before authgate gives up: an
+		// authgate deadline sends a cancel request through PgBouncer (docs/production.md).
+		if d, err := db.ServerStatementTimeout(ctx); err == nil && (d == 0 || d >= cfg.DBStatementTime) {
+			log.Warn("behind a transaction pooler, set the server's statement_timeout below AUTHGATE_DB_STATEMENT_TIMEOUT: ALTER ROLE … SET statement_timeout (docs/production.md)",
+				"statement_timeout", d.String(), "AUTHGATE_DB_STATEMENT_TIMEOUT", cfg.DBStatementTime.String())
+		}
+	}
 	if !o.NoMigrate {
 		if err := db.Migrate(ctx); err != nil {
 			return nil, fmt.Errorf("migrate: %w", err)
@@ -122,6 +130,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
 	scfg.UpdateLastLogin = cfg.UpdateLastLogin
 	scfg.ReuseDetection = cfg.ReuseDetection
+	scfg.AcceptUnknownRefresh = cfg.AcceptUnknownRefresh
 	scfg.SessionIdleTimeout = cfg.SessionIdleTimeout
 	scfg.SessionMaxAge = cfg.SessionMaxAge
 	scfg.SessionsPerUser = cfg.SessionsPerUser
@@ -167,10 +176,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.closers = append(a.closers, func() error { stop(); <-done; return nil })
 	}
 	if db.Dialect() == "postgres" && cfg.UserCacheTTL > 0 { // instances share the database: share forgets
-		n, err := notify.Start(notify.Options{DatabaseURL: cfg.DatabaseURL, Forget: svc.ForgetUser,
+		// LISTEN holds a session, which a transaction pooler does not keep: a listen URL goes
+		// straight to PostgreSQL.
+		listenURL, setting := cfg.DatabaseURL, "AUTHGATE_DATABASE_URL"
+		if cfg.DBListenURL != "" {
+			listenURL, setting = cfg.DBListenURL, "AUTHGATE_DATABASE_LISTEN_URL"
+		}
+		n, err := notify.Start(notify.Options{DatabaseURL: listenURL, Forget: svc.ForgetUser,
 			ForgetAll: svc.ForgetAllUsers, Logger: log})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", setting, err)
 		}
 		svc.PublishUserChanges(n.Publish)
 		a.closers = append(a.closers, n.Close)

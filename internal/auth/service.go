@@ -20,6 +20,10 @@ type Config struct {
 	BlacklistAfterRotation bool
 	UpdateLastLogin        bool
 	ReuseDetection         bool
+	// AcceptUnknownRefresh accepts, once, a validly signed refresh token the store has no record
+	// of (a peer SimpleJWT deployment issued it). Off after a restore or an asynchronous failover
+	// lost rotations: such a token may be one handed out in the lost window.
+	AcceptUnknownRefresh bool
 
 	TwoFactor         string        // "off", "optional" (per user) or "required"
 	CodeLength        int           // digits in an e-mailed code
@@ -48,6 +52,7 @@ func DefaultConfig() Config {
 		RotateRefreshTokens:    true,
 		BlacklistAfterRotation: true,
 		ReuseDetection:         true,
+		AcceptUnknownRefresh:   true,
 		TwoFactor:              "optional",
 		CodeLength:             6,
 		CodeTTL:                10 * time.Minute,

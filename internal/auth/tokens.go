@@ -235,6 +235,11 @@ func (s *Service) Refresh(ctx context.Context, raw string, c Client) (Pair, erro
 	if rc.IssuedAt.Before(u.TokensValidAfter) {
 		return Pair{}, errBlacklisted
 	}
+	if !known && !s.cfg.AcceptUnknownRefresh {
+		// Perhaps handed out in a window a restore or an asynchronous failover lost.
+		s.log.Warn("refresh token unknown to the database refused", "user_id", rc.UserID)
+		return Pair{}, errRevoked
+	}
 	if !known {
 		// A validly signed token a peer SimpleJWT deployment issued: accepted once, as a session
 		// of its own (or the one it names: a token of ours that Django rotated).

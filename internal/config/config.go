@@ -19,6 +19,8 @@ import (
 type Config struct {
 	Addr            string
 	DatabaseURL     string
+	DatabasePooler  string // "none" or "transaction"
+	DBListenURL     string
 	DBMaxOpenConns  int
 	DBStatementTime time.Duration
 	DBRetries       int
@@ -33,6 +35,7 @@ type Config struct {
 	BlacklistAfterRotation      bool
 	UpdateLastLogin             bool
 	ReuseDetection              bool
+	AcceptUnknownRefresh        bool
 	SessionIdleTimeout          time.Duration
 	SessionMaxAge               time.Duration
 	SessionsPerUser             int
@@ -115,6 +118,8 @@ func settings() []setting {
 	return []setting{
 		{"AUTHGATE_ADDR", "addr", "127.0.0.1:8060", "address to listen on", str(func(c *Config) *string { return &c.Addr })},
 		{"AUTHGATE_DATABASE_URL", "database-url", "sqlite://authgate.db", "sqlite://FILE or postgres://… (also postgresql://)", str(func(c *Config) *string { return &c.DatabaseURL })},
+		{"AUTHGATE_DATABASE_POOLER", "database-pooler", "none", "none, or transaction: AUTHGATE_DATABASE_URL is a pooler in transaction mode, such as PgBouncer with pool_mode=transaction (docs/production.md)", oneOf(func(c *Config) *string { return &c.DatabasePooler }, "none", "transaction")},
+		{"AUTHGATE_DATABASE_LISTEN_URL", "database-listen-url", "", "postgres://… straight to PostgreSQL, for LISTEN/NOTIFY (user cache); default AUTHGATE_DATABASE_URL; needed behind a transaction pooler when AUTHGATE_USER_CACHE_TTL is set", str(func(c *Config) *string { return &c.DBListenURL })},
 		{"AUTHGATE_DB_MAX_OPEN_CONNS", "db-max-open-conns", "0", "connection pool size (0: a default per backend)", integer(func(c *Config) *int { return &c.DBMaxOpenConns }, 0, 10000)},
 		{"AUTHGATE_DB_STATEMENT_TIMEOUT", "db-statement-timeout", "5s", "longest a database statement may run", dur(func(c *Config) *time.Duration { return &c.DBStatementTime })},
 		{"AUTHGATE_DB_CONNECT_RETRIES", "db-connect-retries", "10", "tries to reach the database at start (1 s apart)", integer(func(c *Config) *int { return &c.DBRetries }, 0, 1000)},
@@ -129,6 +134,7 @@ func settings() []setting {
 		{"AUTHGATE_BLACKLIST_AFTER_ROTATION", "blacklist-after-rotation", "true", "SimpleJWT BLACKLIST_AFTER_ROTATION", boolean(func(c *Config) *bool { return &c.BlacklistAfterRotation })},
 		{"AUTHGATE_UPDATE_LAST_LOGIN", "update-last-login", "false", "SimpleJWT UPDATE_LAST_LOGIN", boolean(func(c *Config) *bool { return &c.UpdateLastLogin })},
 		{"AUTHGATE_REUSE_DETECTION", "reuse-detection", "true", "reuse of a rotated refresh token revokes its family", boolean(func(c *Config) *bool { return &c.ReuseDetection })},
+		{"AUTHGATE_ACCEPT_UNKNOWN_REFRESH_TOKENS", "accept-unknown-refresh-tokens", "true", "accept once a validly signed refresh token the database has no record of (a peer SimpleJWT deployment issued it); false after a restore or an asynchronous failover (docs/production.md)", boolean(func(c *Config) *bool { return &c.AcceptUnknownRefresh })},
 		{"AUTHGATE_SESSION_IDLE_TIMEOUT", "session-idle-timeout", "0s", "a session not refreshed for this long ends: no token of it outlives its last refresh by more (0: off)", dur(func(c *Config) *time.Duration { return &c.SessionIdleTimeout })},
 		{"AUTHGATE_SESSION_MAX_AGE", "session-max-age", "0s", "no session outlives its login by more, whatever its refreshes (0: off)", dur(func(c *Config) *time.Duration { return &c.SessionMaxAge })},
 		{"AUTHGATE_SESSIONS_PER_USER", "sessions-per-user", "0", "a login beyond this many sessions of its user ends the least recently used one (0: no limit)", integer(func(c *Config) *int { return &c.SessionsPerUser }, 0, 100000)},
@@ -164,7 +170,7 @@ func settings() []setting {
 		{"AUTHGATE_THROTTLE_REFRESH", "throttle-refresh", "0/min", "refresh rate per client address (off by default: a refresh token cannot be guessed, and rotation is single-use)", rate(func(c *Config) *string { return &c.ThrottleRefresh })},
 		{"AUTHGATE_THROTTLE_CODE", "throttle-code", "20/min", "two-factor code tries and resends per client address", rate(func(c *Config) *string { return &c.ThrottleCode })},
 		{"AUTHGATE_THROTTLE_RESET", "throttle-reset", "5/hour", "password reset requests per client address and per e-mail", rate(func(c *Config) *string { return &c.ThrottleReset })},
-		{"AUTHGATE_REDIS_URL", "redis-url", "", "redis://host:6379/0: share throttling counters across instances", str(func(c *Config) *string { return &c.RedisURL })},
+		{"AUTHGATE_REDIS_URL", "redis-url", "", "redis://host:6379/0, or redis+sentinel://host:26379,host2:26379/MASTER/0 (docs/production.md): share throttling counters across instances", str(func(c *Config) *string { return &c.RedisURL })},
 
 		{"AUTHGATE_EMAIL_URL", "email-url", "console://", "smtp://user:pass@host:587?starttls=true, smtps://…, console://, file:///dir", str(func(c *Config) *string { return &c.EmailURL })},
 		{"AUTHGATE_EMAIL_FROM", "email-from", "authgate <no-reply@localhost>", "From address of e-mails", str(func(c *Config) *string { return &c.EmailFrom })},
@@ -291,6 +297,9 @@ func (c *Config) validate() error {
 		strings.ContainsAny(p, "?#{} ") || strings.HasPrefix(p, "/admin/") || strings.HasPrefix(p, "/api/") ||
 		strings.HasPrefix(p, "/accounts/") || strings.HasPrefix(p, "/.well-known/") {
 		errs = append(errs, fmt.Errorf("AUTHGATE_DJOSER_PREFIX: %q is not a path like /auth/ outside /admin/, /api/, /accounts/ and /.well-known/", p))
+	}
+	if c.DatabasePooler == "transaction" && c.UserCacheTTL > 0 && c.DBListenURL == "" {
+		errs = append(errs, errors.New("AUTHGATE_DATABASE_LISTEN_URL is required with AUTHGATE_DATABASE_POOLER=transaction and AUTHGATE_USER_CACHE_TTL: LISTEN does not work through a transaction pooler (set it to a URL straight to PostgreSQL, or the cache TTL to 0)"))
 	}
 	if c.RefreshCookie && len(c.CORSAllowedOrigins) == 1 && c.CORSAllowedOrigins[0] == "*" {
 		errs = append(errs, errors.New("AUTHGATE_CORS_ALLOWED_ORIGINS: \"*\" cannot be combined with AUTHGATE_REFRESH_COOKIE (credentials never go with *)"))

@@ -22,8 +22,12 @@ type Options struct {
 	// through one connection). Default 10.
 	MaxOpenConns int
 	// StatementTimeout bounds every store call, including the wait for a connection, and is
-	// sent to PostgreSQL as statement_timeout. Default 10s.
+	// sent to PostgreSQL as statement_timeout (but through a transaction pooler). Default 10s.
 	StatementTimeout time.Duration
+	// TransactionPooler says that a PostgreSQL URL names a pooler in transaction mode, such as
+	// PgBouncer with pool_mode=transaction: no named prepared statements and no startup
+	// parameters but application_name (open_postgres.go).
+	TransactionPooler bool
 	// ConnectRetries is how many more times Open tries to reach the database after a failure.
 	ConnectRetries int
 	// RetryDelay is the pause between connection attempts. Default 1s.
@@ -175,6 +179,18 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) ping(ctx context.Context) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
+	if db.dialect.pg {
+		// Answering is not enough: a standby answers too, and refuses every write. This is one
+		// round trip, as a ping is, and through a pooler it asks a server connection.
+		var readOnly string
+		if err := db.w.QueryRowContext(ctx, `SHOW transaction_read_only`).Scan(&readOnly); err != nil {
+			return unavailable(err)
+		}
+		if readOnly != "off" {
+			return fmt.Errorf("%w: %s is read-only (a standby, or default_transaction_read_only is on)", auth.ErrUnavailable, db.target)
+		}
+		return nil
+	}
 	if err := db.w.PingContext(ctx); err != nil {
 		return unavailable(err)
 	}
@@ -183,16 +199,14 @@ func (db *DB) ping(ctx context.Context) error {
 			return unavailable(err)
 		}
 	}
-	if !db.dialect.pg {
-		// In WAL mode reads go on while another process holds the write lock, but logins and
-		// refreshes write: readiness takes the write lock for a moment (BEGIN IMMEDIATE).
-		tx, err := db.w.BeginTx(ctx, nil)
-		if err != nil {
-			return unavailable(err)
-		}
-		if err := tx.Rollback(); err != nil {
-			return unavailable(err)
-		}
+	// In WAL mode reads go on while another process holds the write lock, but logins and
+	// refreshes write: readiness takes the write lock for a moment (BEGIN IMMEDIATE).
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		return unavailable(err)
 	}
 	return nil
 }

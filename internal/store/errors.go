@@ -110,7 +110,8 @@ func classifyPostgres(code string) errKind {
 		return kindMissingRef
 	case code == "40001", code == "40P01": // serialization_failure, deadlock_detected
 		return kindRetry
-	case strings.HasPrefix(code, "08"), // connection exception
+	case code == sqlstateReadOnly, // a standby, or a primary demoted into one: the connection is closed (open_postgres.go)
+		strings.HasPrefix(code, "08"), // connection exception
 		strings.HasPrefix(code, "53"), // insufficient resources
 		strings.HasPrefix(code, "57"), // operator intervention: query_canceled (statement_timeout), shutdown
 		strings.HasPrefix(code, "58"): // system error

@@ -36,7 +36,7 @@ func mustUserByID(t *testing.T, db *store.DB, id string) auth.User {
 var accountCases = []suiteCase{
 	{"accounts/migration 0004 carries reset tokens over and counts users as verified", func(t *testing.T, b backend) {
 		url := b.url(t)
-		db := openRaw(t, url, store.Options{})
+		db := openRaw(t, url, b.with(store.Options{}))
 		ctx := ctxT(t)
 		wantNoErr(t, "MigrateTo 0003", db.MigrateTo(ctx, "0003_sessions"))
 		u := oldUser(t, url, "before@example.com")
@@ -303,6 +303,9 @@ func oldUser(t *testing.T, url, email string) auth.User {
 	if path, ok := strings.CutPrefix(url, "sqlite://"); ok {
 		driver, dsn = "sqlite", path
 		joined, valid = t0.UnixMicro(), t0.Add(-time.Hour).Truncate(time.Second).UnixMicro()
+	}
+	if driver == "pgx" { // plain protocol: the suite may run through PgBouncer in transaction mode
+		dsn += map[bool]string{true: "&", false: "?"}[strings.Contains(dsn, "?")] + "default_query_exec_mode=exec"
 	}
 	raw, err := sql.Open(driver, dsn)
 	wantNoErr(t, "open "+driver, err)

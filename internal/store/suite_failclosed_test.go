@@ -59,7 +59,10 @@ var failClosedCases = []suiteCase{
 	}},
 	{"fail closed/statement timeout", func(t *testing.T, b backend) {
 		url := b.url(t)
-		db := openRaw(t, url, store.Options{StatementTimeout: 300 * time.Millisecond})
+		if b.pooler { // the server gives up first, as docs/production.md asks behind PgBouncer
+			serverStatementTimeout(t, url, 150*time.Millisecond)
+		}
+		db := openRaw(t, url, b.with(store.Options{StatementTimeout: 300 * time.Millisecond}))
 		wantNoErr(t, "Migrate", db.Migrate(ctxT(t)))
 		u := mustUser(t, db, "slow@example.com")
 		release := holdWriteLock(t, b, url)
@@ -71,7 +74,7 @@ var failClosedCases = []suiteCase{
 
 var migrateCases = []suiteCase{
 	{"migrate/idempotent and recorded", func(t *testing.T, b backend) {
-		db := openRaw(t, b.url(t), store.Options{})
+		db := openRaw(t, b.url(t), b.with(store.Options{}))
 		ctx := ctxT(t)
 		before, err := db.AppliedMigrations(ctx)
 		wantNoErr(t, "AppliedMigrations on an empty database", err)
@@ -97,7 +100,7 @@ var migrateCases = []suiteCase{
 		url := b.url(t)
 		var dbs []*store.DB
 		for range 5 {
-			dbs = append(dbs, openRaw(t, url, store.Options{MaxOpenConns: 2}))
+			dbs = append(dbs, openRaw(t, url, b.with(store.Options{MaxOpenConns: 2})))
 		}
 		ctx := ctxT(t)
 		errs := make([]error, 2*len(dbs))

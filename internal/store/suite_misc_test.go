@@ -67,7 +67,7 @@ var recoveryCases = []suiteCase{
 // used_at, not only the id the subquery picked.
 func recoveryUseRacesCommit(t *testing.T, b backend) {
 	url := b.url(t)
-	db := openRaw(t, url, store.Options{})
+	db := openRaw(t, url, b.with(store.Options{}))
 	wantNoErr(t, "Migrate", db.Migrate(ctxT(t)))
 	u := mustUser(t, db, "race-code@example.com")
 	wantNoErr(t, "ReplaceRecoveryCodes", db.ReplaceRecoveryCodes(ctxT(t), u.ID, []string{"h1", "h2"}))

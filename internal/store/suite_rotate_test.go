@@ -195,7 +195,7 @@ func raceCases(name string, rotate func(old auth.OutstandingToken) func(*store.D
 			url := b.url(t)
 			var dbs []*store.DB
 			for range 4 {
-				dbs = append(dbs, storetest.Open(t, url, store.Options{MaxOpenConns: 4}))
+				dbs = append(dbs, storetest.Open(t, url, b.with(store.Options{MaxOpenConns: 4})))
 			}
 			u := mustUser(t, dbs[0], "procs@example.com")
 			old := mustRecord(t, dbs[0], tok(u.ID, "", t0, time.Hour))

@@ -14,7 +14,7 @@ var sessionCases = []suiteCase{
 		// Families recorded before 0003 are named by their first token's jti (review finding
 		// 13.5): the migration renames each with one fresh random id.
 		url := b.url(t)
-		db := openRaw(t, url, store.Options{})
+		db := openRaw(t, url, b.with(store.Options{}))
 		ctx := ctxT(t)
 		wantNoErr(t, "MigrateTo 0001", db.MigrateTo(ctx, "0001_init"))
 		u := oldUser(t, url, "old-families@example.com")

@@ -21,6 +21,14 @@ type backend struct {
 	open func(t testing.TB) *store.DB
 	// url returns the URL of a fresh, empty database, for tests that need several handles.
 	url func(t testing.TB) string
+	// pooler says that url names a transaction pooler (PgBouncer): see with.
+	pooler bool
+}
+
+// with completes the options of a store opened on b.url.
+func (b backend) with(o store.Options) store.Options {
+	o.TransactionPooler = b.pooler
+	return o
 }
 
 var (

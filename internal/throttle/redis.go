@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -46,7 +47,13 @@ func NewRedis(client *redis.Client, prefix string, now func() time.Time) *Redis 
 // The client honours context deadlines on the socket too, so a server that
 // accepts connections but never answers fails a call at its deadline
 // instead of after go-redis's own read timeout.
+//
+// "redis+sentinel://" (or "rediss+sentinel://" for TLS) asks Redis Sentinel for the primary
+// instead, and follows it across failovers: see openSentinel.
 func OpenRedis(rawURL string) (*redis.Client, error) {
+	if scheme, _, _ := strings.Cut(rawURL, "://"); strings.HasSuffix(strings.ToLower(scheme), "+sentinel") {
+		return openSentinel(rawURL)
+	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// url.Error quotes the whole URL, password included.
