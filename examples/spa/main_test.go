@@ -95,12 +95,13 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s: %d %q %.80q", path, resp.StatusCode, resp.Header, body)
 		}
 	}
-	for _, js := range []string{"/app.js", "/session.js", "/api.js"} {
+	for _, js := range []string{"/app.js", "/session.js", "/api.js", "/router.js", "/ui.js", "/accounts.js",
+		"/screens/index.js", "/screens/login.js"} {
 		if resp, _ := get(js); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
 			t.Errorf("%s: %d %q", js, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
-	for _, path := range []string{"/nope.js", "/static/nope.js"} {
+	for _, path := range []string{"/nope.js", "/screens/nope.js"} {
 		if resp, _ := get(path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("unknown file %s: %d", path, resp.StatusCode)
 		}
