@@ -175,6 +175,14 @@ export class Session extends EventTarget {
     this.#end(all ? "You have logged out on every device." : "You have logged out.");
   }
 
+  /**
+   * forget ends the session here without asking authgate, for when authgate has ended it already
+   * (the account was deleted, a password reset ended every session). "ended" fires with message.
+   */
+  forget(message) {
+    this.#end(message);
+  }
+
   #locked(fn) {
     return navigator.locks ? navigator.locks.request(LOCK, fn) : fn();
   }

@@ -16,7 +16,11 @@ export default {
       <label for="password">Password</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required>
       <button type="submit">Log in</button>
-    </form>`,
+    </form>
+    <div class="row links">
+      <a href="/signup" id="to-signup">Create an account</a>
+      <a href="/password/reset" id="to-forgot">Forgot your password?</a>
+    </div>`,
 
   init(el, { session, router }) {
     const form = el.querySelector("form");
