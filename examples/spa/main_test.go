@@ -96,7 +96,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 	for _, js := range []string{"/app.js", "/session.js", "/api.js", "/router.js", "/ui.js", "/accounts.js",
-		"/screens/index.js", "/screens/login.js"} {
+		"/screens/index.js", "/screens/login.js", "/screens/sessions.js"} {
 		if resp, _ := get(js); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
 			t.Errorf("%s: %d %q", js, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}

@@ -13,11 +13,12 @@ import account from "./account.js";
 import profile from "./profile.js";
 import password from "./password.js";
 import email from "./email.js";
+import sessions from "./sessions.js";
 import remove from "./delete.js";
 import notFound from "./notfound.js";
 
 export default [
   login, code, signup, inbox, activate, forgot, reset, emailConfirm,
-  account, profile, password, email, remove,
+  account, profile, password, email, sessions, remove,
   notFound, // last: it has no path and takes every other address
 ];
