@@ -86,10 +86,20 @@ func sessionsStory(t *testing.T, browser context.Context, mode string, shots boo
 		t.Errorf("the laptop restored an ended session: %q", v)
 	}
 
-	// "Log out other sessions" (no body: this session is the access token's).
+	// A session that ended since the list was loaded (its browser logged out) is said to be so.
 	phone := newTab(t, browser)
 	defer phone.cleanConsole()
 	phone.open(s.appURL)
+	phone.loginAs("grace@example.com")
+	here.click("sessions-reload")
+	_, phoneID := mine(here, 2)
+	phone.click("logout")
+	phone.waitView("login", 5*time.Second)
+	here.clickOn(`#session-list button[data-id="` + phoneID + `"]`)
+	here.waitText("notice", "That session had ended already.")
+	mine(here, 1)
+
+	// "Log out other sessions" (no body: this session is the access token's).
 	phone.loginAs("grace@example.com")
 	here.click("sessions-reload")
 	mine(here, 2)

@@ -3,6 +3,7 @@
 // others (POST /api/sessions/logout-others/) stops their access tokens at once: the browser
 // holding one is logged out at its next request.
 
+import { ApiError } from "../api.js";
 import { busy, note, when } from "../ui.js";
 
 export default {
@@ -39,9 +40,15 @@ export default {
       const button = ev.target.closest("button[data-id]");
       if (!button) return;
       busy(button.closest("li"), async () => {
-        await session.authorized("DELETE", `/api/sessions/${encodeURIComponent(button.dataset.id)}/`);
+        let gone = false;
+        try {
+          await session.authorized("DELETE", `/api/sessions/${encodeURIComponent(button.dataset.id)}/`);
+        } catch (err) {
+          if (!(err instanceof ApiError && err.status === 404)) throw err;
+          gone = true; // it ended meanwhile (logged out, expired)
+        }
         await load(list, session);
-        note("The session has been ended: that device is logged out.");
+        note(gone ? "That session had ended already." : "The session has been ended: that device is logged out.");
         el.querySelector("h1").focus(); // its button is gone
       });
     });
