@@ -1,5 +1,6 @@
 // Log in with e-mail and password (POST /api/token/); the e-mailed code comes next when
-// two-factor login is on.
+// two-factor login is on. Other ways to log in (a passkey, "Sign in with …") add their buttons to
+// #login-more from their own modules (README: "Adding a way to log in").
 
 import { Invalid, onSubmit } from "../ui.js";
 
@@ -17,6 +18,7 @@ export default {
       <input id="password" name="password" type="password" autocomplete="current-password" required>
       <button type="submit">Log in</button>
     </form>
+    <div id="login-more" class="login-more"></div>
     <div class="row links">
       <a href="/signup" id="to-signup">Create an account</a>
       <a href="/password/reset" id="to-forgot">Forgot your password?</a>
