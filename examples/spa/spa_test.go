@@ -570,6 +570,15 @@ func TestSPA(t *testing.T) {
 		if got := eval[int](b, `localStorage.length`); got != 0 {
 			t.Errorf("logout left %d items in localStorage", got)
 		}
+
+		// authgate's default AUTHGATE_SIGNUP=closed: the sign-up screen says so.
+		b.clickOn("#to-signup")
+		b.waitView("signup", 5*time.Second)
+		b.fill("signup-email", "new@example.com")
+		b.fill("signup-password", password)
+		b.fill("signup-re-password", password)
+		b.submit("signup-form")
+		b.waitText("error", "This authgate does not take sign-ups (AUTHGATE_SIGNUP=closed).")
 	})
 
 	t.Run("an origin that is not listed is refused by the browser", func(t *testing.T) {
