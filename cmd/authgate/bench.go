@@ -270,7 +270,7 @@ func randomHex(n int) string {
 // createBenchUsers makes n users with random passwords (kept in memory only) in the database
 // of cfg, migrating it first.
 func createBenchUsers(ctx context.Context, cfg config.Config, e env, n int) ([]loadtest.Account, error) {
-	a, err := app.Open(ctx, cfg, cliLogger(e), app.Options{})
+	a, err := app.Open(ctx, cfg, cliLogger(e), app.Options{Offline: true})
 	if err != nil {
 		return nil, err
 	}

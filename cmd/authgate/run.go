@@ -16,9 +16,11 @@ import (
 // env is what every command gets from the operating system.
 type env struct {
 	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	// environ lists the whole environment, to warn about AUTHGATE_ variables that name no setting.
+	environ func() []string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // command is one subcommand; the table below is the whole command line interface.
@@ -44,8 +46,8 @@ func commands() []command {
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, environ func() []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		usage(stdout)
 		return errors.New("no command given")
@@ -75,13 +77,24 @@ func usage(w io.Writer) {
 }
 
 // load reads the configuration for a command; extra declares the command's own flags beside the
-// settings' flags.
+// settings' flags. An AUTHGATE_ variable that names no setting (a typo leaves the default in
+// force) is warned about, with the setting it most likely meant, in the configured log format.
 func load(name string, e env, args []string, extra ...func(*flag.FlagSet)) (config.Config, []string, error) {
 	var f func(*flag.FlagSet)
 	if len(extra) > 0 {
 		f = extra[0]
 	}
-	return config.Load("authgate "+name, args, e.getenv, e.stderr, f)
+	cfg, rest, err := config.Load("authgate "+name, args, e.getenv, e.stderr, f)
+	if err != nil || e.environ == nil {
+		return cfg, rest, err
+	}
+	if unknown := config.UnknownVariables(e.environ()); len(unknown) > 0 {
+		log := newLogger(cfg, e.stderr)
+		for _, u := range unknown {
+			log.Warn(u.String(), "variable", u.Name, "closest_setting", u.Closest)
+		}
+	}
+	return cfg, rest, nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -99,7 +112,15 @@ func cliLogger(e env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
+// openApp opens the application for a command that neither signs tokens nor sends mail, so the
+// warnings meant for serve (development key, console mail) are not printed.
 func openApp(ctx context.Context, cfg config.Config, e env) (*app.App, error) {
+	return app.Open(ctx, cfg, cliLogger(e), app.Options{GenerateKey: true, Offline: true})
+}
+
+// openMailingApp opens the application for a command that sends mail (invite): its mail
+// settings are opened and checked, and the console sender's warning applies to it.
+func openMailingApp(ctx context.Context, cfg config.Config, e env) (*app.App, error) {
 	return app.Open(ctx, cfg, cliLogger(e), app.Options{GenerateKey: true})
 }
 

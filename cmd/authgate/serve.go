@@ -73,7 +73,7 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, cfg, cliLogger(e), app.Options{NoMigrate: true, GenerateKey: true})
+	a, err := app.Open(ctx, cfg, cliLogger(e), app.Options{NoMigrate: true, GenerateKey: true, Offline: true})
 	if err != nil {
 		return err
 	}

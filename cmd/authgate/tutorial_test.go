@@ -156,16 +156,30 @@ func TestTutorial(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{"AUTHGATE_DATABASE_URL=sqlite://" + filepath.Join(dir, "authgate.db"), "AUTHGATE_EMAIL_URL=console://"}
 
+	// The warnings meant for serve (a generated development key, mail only logged) are not
+	// printed by commands that neither sign tokens nor send mail (issue #13).
+	serveWarnings := []string{"no signing key configured", "console sender in use"}
+	quiet := func(command, errOut string) {
+		t.Helper()
+		for _, w := range serveWarnings {
+			if strings.Contains(errOut, w) {
+				t.Errorf("%s warns %q:\n%s", command, w, errOut)
+			}
+		}
+	}
 	for range 2 {
-		if out, errOut, code := cli(t, env, "", "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+		out, errOut, code := cli(t, env, "", "migrate")
+		if code != 0 || !strings.Contains(out, "up to date") {
 			t.Fatalf("migrate: %d %s %s", code, out, errOut)
 		}
+		quiet("migrate", errOut)
 	}
 	out, errOut, code := cli(t, env, "", "makesuperuser")
 	m := regexp.MustCompile(`(?m)^password: (\S+)$`).FindStringSubmatch(out)
 	if code != 0 || m == nil || !strings.Contains(out, "admin@example.com") {
 		t.Fatalf("makesuperuser: %d %q %s", code, out, errOut)
 	}
+	quiet("makesuperuser", errOut)
 	password := m[1]
 	out, _, code = cli(t, env, "", "makesuperuser")
 	if code != 0 || strings.Contains(out, "password:") || !strings.Contains(out, "already exists") {
@@ -226,6 +240,11 @@ func TestTutorial(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no exit after SIGTERM")
 	}
+	for _, w := range serveWarnings {
+		if !strings.Contains(s.logs.String(), w) {
+			t.Errorf("serve does not warn %q:\n%s", w, s.logs)
+		}
+	}
 }
 
 // TestCommands covers the management commands' contracts.
@@ -246,6 +265,12 @@ func TestCommands(t *testing.T) {
 	}
 	if _, errOut, code := cli(t, append(env, "AUTHGATE_ACCESS_TOKEN_LIFETIME=soon"), "", "migrate"); code == 0 || !strings.Contains(errOut, "AUTHGATE_ACCESS_TOKEN_LIFETIME") {
 		t.Fatalf("bad duration: %d %s", code, errOut)
+	}
+	// A misspelt setting is not ignored in silence (issue #13); the tools' own variables are fine.
+	_, errOut, code := cli(t, append(env, "AUTHGATE_ACESS_TOKEN_LIFETIME=1h", "AUTHGATE_TEST_POSTGRES_URL=postgres://x"), "", "migrate")
+	if want := "AUTHGATE_ACESS_TOKEN_LIFETIME is not a setting and is ignored; did you mean AUTHGATE_ACCESS_TOKEN_LIFETIME?"; code != 0 ||
+		!strings.Contains(errOut, want) || strings.Contains(errOut, "AUTHGATE_TEST_POSTGRES_URL") {
+		t.Fatalf("misspelt setting: %d %s", code, errOut)
 	}
 	if _, errOut, code := cli(t, env, "", "createuser", "--email", "bob@example.com"); code == 0 || !strings.Contains(errOut, "--password-stdin") {
 		t.Fatalf("createuser without a terminal: %d %s", code, errOut)

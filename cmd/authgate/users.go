@@ -129,7 +129,7 @@ func cmdInvite(ctx context.Context, e env, args []string) error {
 	if email == "" {
 		return errors.New("invite: --email is required")
 	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := openMailingApp(ctx, cfg, e)
 	if err != nil {
 		return err
 	}

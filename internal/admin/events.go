@@ -26,8 +26,9 @@ type eventRow struct {
 func eventKinds() []string {
 	return []string{
 		"admin_login", "admin_login_failed", "login_ok", "login_failed", "logout", "logout_all",
-		"password_changed", "password_change_failed", "password_reset_requested", "recovery_code_used",
-		"recovery_codes_generated", "reuse_detected", "session_revoked", "token_blacklisted",
+		"password_changed", "password_change_failed", "password_reset_requested", "password_throttled",
+		"recovery_code_used", "recovery_codes_generated", "reuse_detected", "second_factor_locked",
+		"second_factor_unlocked", "session_revoked", "token_blacklisted",
 		"two_factor_failed", "two_factor_lockout", "two_factor_sent", "user_created", "user_updated",
 		// Accounts (Djoser's API).
 		"user_signed_up", "signup_existing_address", "activation_sent", "activation_failed",

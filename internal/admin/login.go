@@ -25,6 +25,7 @@ const (
 	msgCodeResent  = "A new code is on its way to your e-mail."
 	msgCodeSent    = "We sent a verification code to your e-mail. Enter it below to finish logging in."
 	msgLoggedOut   = "You have been logged out."
+	msgCodesLocked = "Too many wrong codes: this account no longer accepts codes. Reset your password, or ask another administrator to unlock it."
 )
 
 // loginForm is the data of the login page.
@@ -138,6 +139,9 @@ func (p *panel) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, auth.ErrMailFailed):
 		f.Error = msgMailFailed
 		p.renderLogin(w, r, http.StatusServiceUnavailable, f)
+	case errors.Is(err, auth.ErrSecondFactorLocked):
+		f.Error = msgCodesLocked
+		p.renderLogin(w, r, http.StatusForbidden, f)
 	case errors.Is(err, auth.ErrBusy):
 		w.Header().Set("Retry-After", "1")
 		f.Error = msgBusy

@@ -100,12 +100,15 @@ func (p *panel) codeStep(w http.ResponseWriter, r *http.Request) (string, codeFo
 	return challenge, f, true
 }
 
-// challengeFailed answers an error of the code step. An expired, exhausted or unknown challenge
-// ends the two-factor login: it is dropped and the login form shown with the reason. Anything
-// else is a fault.
+// challengeFailed answers an error of the code step. An expired, exhausted or unknown challenge,
+// or an account whose codes are locked, ends the two-factor login: it is dropped and the login
+// form shown with the reason. Anything else is a fault.
 func (p *panel) challengeFailed(w http.ResponseWriter, r *http.Request, err error, next string) {
 	var msg string
+	status := http.StatusOK
 	switch {
+	case errors.Is(err, auth.ErrSecondFactorLocked):
+		msg, status = msgCodesLocked, http.StatusForbidden
 	case errors.Is(err, auth.ErrCodeExpired):
 		msg = msgCodeExpired
 	case errors.Is(err, auth.ErrTooManyAttempts):
@@ -117,5 +120,5 @@ func (p *panel) challengeFailed(w http.ResponseWriter, r *http.Request, err erro
 		return
 	}
 	p.clearCookie(w, r, challengeCookie)
-	p.renderLogin(w, r, http.StatusOK, loginForm{Next: next, Error: msg})
+	p.renderLogin(w, r, status, loginForm{Next: next, Error: msg})
 }

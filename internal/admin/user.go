@@ -19,6 +19,9 @@ type userData struct {
 	CanPromote  bool // may change the staff and superuser flags (superusers only)
 	CanPassword bool
 	CanResend   bool // the address awaits verification
+	// CodesLocked: too many failed second-factor checks in a row; Failures counts them.
+	CodesLocked bool
+	Failures    int
 	Error       string
 	Sessions    []auth.Session
 	Ended       []auth.EndedSession // the latest ended sessions
@@ -65,7 +68,8 @@ func (p *panel) userDetails(ctx context.Context, s *staffSession, u auth.User) (
 	d := userData{
 		User: u, Self: u.ID == s.user.ID, CanEdit: s.user.IsSuperuser || !u.IsSuperuser,
 		CanPromote: s.user.IsSuperuser, CanPassword: s.user.IsSuperuser,
-		CanResend: u.VerifiedAt.IsZero() && (u.IsActive || u.ActivationPending),
+		CanResend:   u.VerifiedAt.IsZero() && (u.IsActive || u.ActivationPending),
+		CodesLocked: p.svc.SecondFactorLocked(u), Failures: u.SecondFactorFailures,
 	}
 	if u.TokensValidAfter.After(time.Unix(0, 0)) {
 		d.ValidAfter = u.TokensValidAfter

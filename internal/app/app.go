@@ -53,6 +53,11 @@ type Options struct {
 	GenerateKey bool
 	// MailTLS, when set, is the TLS configuration for SMTP (tests trust their server's cert).
 	MailTLS *tls.Config
+	// Offline is for commands that neither sign tokens nor send mail (migrate, the user and
+	// maintenance commands): the warnings meant for serve — a generated development key, the
+	// console mail sender — stay silent, and no mailer is opened (anything that would mail gets
+	// ErrMailFailed). Keys are still read and checked.
+	Offline bool
 }
 
 // Open builds the App. Storage is reached (with retries) and migrated unless NoMigrate.
@@ -91,7 +96,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		}
 	}
 
-	keys, err := loadKeys(cfg, log, o.GenerateKey)
+	keyLog := log
+	if o.Offline {
+		keyLog = slog.New(slog.DiscardHandler)
+	}
+	keys, err := loadKeys(cfg, keyLog, o.GenerateKey)
 	if err != nil {
 		return nil, err
 	}
@@ -117,14 +126,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, fmt.Errorf("password hasher: %w", err)
 	}
 
-	mopts := mail.Options{From: cfg.EmailFrom, TemplateDir: cfg.EmailTemplateDir, Logger: log, Now: o.Now}
-	mopts.TLSConfig = o.MailTLS
-	mailer, err := mail.Open(cfg.EmailURL, mopts)
-	if err != nil {
-		return nil, fmt.Errorf("AUTHGATE_EMAIL_URL: %w", err)
-	}
-
 	a.Metrics = web.NewMetrics(Version, db.Stats)
+	var mailer auth.Mailer
+	if !o.Offline {
+		mopts := mail.Options{From: cfg.EmailFrom, TemplateDir: cfg.EmailTemplateDir, Logger: log, Now: o.Now}
+		mopts.TLSConfig = o.MailTLS
+		m, err := mail.Open(cfg.EmailURL, mopts)
+		if err != nil {
+			return nil, fmt.Errorf("AUTHGATE_EMAIL_URL: %w", err)
+		}
+		mailer = a.Metrics.Mailer(m)
+	}
 	scfg := auth.DefaultConfig()
 	scfg.RotateRefreshTokens = cfg.RotateRefreshTokens
 	scfg.BlacklistAfterRotation = cfg.BlacklistAfterRotation
@@ -138,9 +150,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
 	scfg.CodeMaxAttempts = cfg.CodeMaxAttempts
+	scfg.ResendInterval = cfg.ResendInterval
+	scfg.MaxResends = cfg.MaxResends
+	scfg.MaxLiveChallenges = cfg.MaxLive
+	scfg.MaxFactorFailures = cfg.MaxCodeFailures
 	scfg.ResetURL = cfg.ResetURL
 	scfg.ResetTTL = cfg.ResetTTL
 	scfg.PasswordMinLength = cfg.PasswordMinLen
+	if scfg.PasswordChecks, err = throttle.ParseRate(cfg.ThrottleLoginAccount); err != nil {
+		return nil, fmt.Errorf("AUTHGATE_THROTTLE_LOGIN_ACCOUNT: %w", err)
+	}
+	limiter, err := a.limiter(cfg, o.Now)
+	if err != nil {
+		return nil, err
+	}
 	publicURL := PublicURL(cfg)
 	scfg.Accounts = accounts(cfg, publicURL)
 	material := keys.material
@@ -156,8 +179,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		})
 	}
 	svc, err := auth.NewService(auth.Deps{
-		Store: db, Tokens: tm, Hasher: hasher, Mailer: a.Metrics.Mailer(mailer), Logger: log, Now: o.Now,
-		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(),
+		Store: db, Tokens: tm, Hasher: hasher, Mailer: mailer, Logger: log, Now: o.Now,
+		Secret: secret[:], UserCacheTTL: cfg.UserCacheTTL, OnAudit: a.auditHook(), Limiter: limiter,
 	}, scfg)
 	if err != nil {
 		return nil, err
@@ -191,10 +214,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.closers = append(a.closers, n.Close)
 	}
 
-	limiter, err := a.limiter(cfg, o.Now)
-	if err != nil {
-		return nil, err
-	}
 	rates, err := parseRates(cfg)
 	if err != nil {
 		return nil, err
@@ -233,7 +252,9 @@ func (a *App) auditHook() func(auth.AuditEvent) {
 	}
 }
 
-func (a *App) limiter(cfg config.Config, now func() time.Time) (throttle.Limiter, error) {
+// limiter is the throttling store of the API, the admin panel and the Service's budget of failed
+// password checks: in memory, or in Redis and shared by every instance.
+func (a *App) limiter(cfg config.Config, now func() time.Time) (auth.Limiter, error) {
 	if cfg.RedisURL == "" {
 		return throttle.NewMemory(now, 100000), nil
 	}
@@ -252,7 +273,6 @@ func parseRates(cfg config.Config) (web.Rates, error) {
 		dst    *throttle.Rate
 	}{
 		{"AUTHGATE_THROTTLE_LOGIN", cfg.ThrottleLogin, &r.Login},
-		{"AUTHGATE_THROTTLE_LOGIN_ACCOUNT", cfg.ThrottleLoginAccount, &r.LoginAccount},
 		{"AUTHGATE_THROTTLE_REFRESH", cfg.ThrottleRefresh, &r.Refresh},
 		{"AUTHGATE_THROTTLE_CODE", cfg.ThrottleCode, &r.Code},
 		{"AUTHGATE_THROTTLE_RESET", cfg.ThrottleReset, &r.Reset},

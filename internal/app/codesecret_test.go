@@ -28,7 +28,7 @@ func TestCodeSecretSurvivesKeyRotation(t *testing.T) {
 			if err := before.App.Service.UpdateUser(t.Context(), u, "", auth.Client{}); err != nil {
 				t.Fatal(err)
 			}
-			codes, err := before.App.Service.RegenerateRecoveryCodes(t.Context(), u, auth.Client{})
+			codes, err := before.App.Service.RegenerateRecoveryCodes(t.Context(), u, auth.Proof{Password: pw}, auth.Client{})
 			if err != nil || len(codes) == 0 {
 				t.Fatalf("recovery codes: %v %v", codes, err)
 			}

@@ -130,9 +130,10 @@ func TestThrottleNoAccountLockout(t *testing.T) {
 		if r := e.Post("/api/token/", right, "X-Forwarded-For", uniqueIP()); r.Status != 200 {
 			t.Fatalf("owner locked out by another address's failures: %d %s", r.Status, r.Raw)
 		}
-		// Spread over fresh addresses: the account ceiling (8, counting the 4 admitted tries
-		// above) stops the guessing although no single address reached its rate.
-		admitted := 4
+		// Spread over fresh addresses: the account's budget of 8 failed password checks (the 3
+		// guesses above spent 3; the owner's right password spent nothing) stops the guessing
+		// although no single address reached its rate.
+		admitted := 3
 		for range 10 {
 			r := e.Post("/api/token/", wrong, "X-Forwarded-For", uniqueIP())
 			if r.Status == 429 {
@@ -145,7 +146,7 @@ func TestThrottleNoAccountLockout(t *testing.T) {
 			admitted++
 		}
 		if admitted != 8 {
-			t.Fatalf("account ceiling admitted %d tries, want 8", admitted)
+			t.Fatalf("account budget admitted %d failed tries, want 8", admitted)
 		}
 	})
 }

@@ -447,7 +447,7 @@ type Reauthenticated struct{ userID string }
 
 // Reauthenticate checks the caller's current password (Djoser's current_password).
 func (s *Service) Reauthenticate(ctx context.Context, u User, pw string, c Client) (Reauthenticated, error) {
-	ok, err := s.verifyPassword(ctx, u, pw)
+	ok, err := s.verifyPassword(ctx, u, pw, "current password", c)
 	if err != nil {
 		return Reauthenticated{}, err
 	}

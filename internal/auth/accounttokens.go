@@ -33,6 +33,7 @@ type AccountToken struct {
 	CreatedBy  string    // the administrator who sent an invitation
 	ClientIP   string
 	UserAgent  string
+	Generation int64 // the user's CredentialsGeneration when it was issued (stale)
 }
 
 // AccountTokenQuery selects a page of tokens of one purpose, newest first.
@@ -160,7 +161,7 @@ func (s *Service) userToken(ctx context.Context, opaque, purpose string, u User)
 	switch {
 	case t.Purpose != purpose || t.UserID != u.ID:
 		return AccountToken{}, errInvalidToken
-	case !s.now().Before(t.ExpiresAt), t.CreatedAt.Before(staleBefore(u)):
+	case !s.now().Before(t.ExpiresAt), stale(t.CreatedAt, t.Generation, u):
 		return AccountToken{}, errInvalidToken
 	case purpose != PurposeEmailChange && !strings.EqualFold(t.Email, u.Email):
 		return AccountToken{}, errInvalidToken
@@ -177,7 +178,7 @@ func (s *Service) issueToken(ctx context.Context, purpose string, u User, email,
 	now := s.now().UTC()
 	t := AccountToken{ID: s.hashID(opaque), Purpose: purpose, UserID: u.ID, Email: email,
 		CreatedAt: now, ExpiresAt: now.Add(ttl), CreatedBy: actorID, ClientIP: c.IP,
-		UserAgent: truncate(c.UserAgent, 512)}
+		UserAgent: truncate(c.UserAgent, 512), Generation: u.CredentialsGeneration}
 	if err := s.store.CreateAccountToken(ctx, t, s.cfg.MaxLiveChallenges); err != nil {
 		return "", fmt.Errorf("auth: store %s token: %w", purpose, err)
 	}

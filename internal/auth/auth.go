@@ -26,6 +26,14 @@ type User struct {
 	VerifiedAt       time.Time // when the address was verified; zero while it is not
 	// ActivationPending: signed up and inactive until the activation link is followed (accounts.go).
 	ActivationPending bool
+	// CredentialsGeneration counts the events that void pending challenges and account tokens:
+	// a password change, a logout everywhere (not a deactivation: an inactive user can use none
+	// of them anyway). A challenge or token keeps the generation it was issued under, so
+	// staleness needs no clock.
+	CredentialsGeneration int64
+	// SecondFactorFailures counts consecutive failed second-factor checks, any challenge, any
+	// door; at Config.MaxFactorFailures the account's codes are refused (SecondFactorLocked).
+	SecondFactorFailures int
 }
 
 // Reasons a refresh token is blacklisted.
@@ -81,6 +89,7 @@ type Challenge struct {
 	LastSentAt time.Time
 	ClientIP   string
 	UserAgent  string
+	Generation int64 // the user's CredentialsGeneration when it was issued
 }
 
 // AuditEvent is one security-relevant event. Detail never holds a secret.
@@ -132,4 +141,7 @@ var (
 	ErrCodeExpired        = errors.New("code has expired")
 	ErrTooManyAttempts    = errors.New("too many attempts")
 	ErrMailFailed         = errors.New("mail could not be delivered")
+	// ErrSecondFactorLocked: the account had too many consecutive failed second-factor checks;
+	// no code is accepted until a password reset or an admin's unlock.
+	ErrSecondFactorLocked = errors.New("second factor locked")
 )

@@ -12,7 +12,7 @@ import (
 // ChangePassword is POST /api/password/change/: the old password, then the policy, then every
 // token of the user is revoked and a fresh pair is issued for the caller's own session.
 func (s *Service) ChangePassword(ctx context.Context, u User, oldPw, newPw string, c Client) (Pair, error) {
-	ok, err := s.verifyPassword(ctx, u, oldPw)
+	ok, err := s.verifyPassword(ctx, u, oldPw, "password change", c)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -83,8 +83,9 @@ func (s *Service) sendPasswordReset(ctx context.Context, u User, c Client) {
 }
 
 // ConfirmPasswordReset is POST /api/password/reset/confirm/: a live, unused reset token sets a
-// new password and revokes every token of the user. A token requested before the user's last
-// password change, logout everywhere or e-mail change is void, as Django's are.
+// new password and revokes every token of the user, and unlocks the account's codes after too
+// many failed checks. A token requested before the user's last password change, logout
+// everywhere or e-mail change is void, as Django's are, however close in time.
 func (s *Service) ConfirmPasswordReset(ctx context.Context, opaque, newPw string, c Client) error {
 	invalid := fieldError("token", "Invalid or expired token.")
 	if !validOpaque(opaque) {
@@ -155,7 +156,7 @@ func (s *Service) ConfirmPasswordResetUID(ctx context.Context, uid, opaque, newP
 }
 
 // resetPassword uses the token up (errTokenConsumed when a parallel request did) and sets the
-// password, which ends every session of the user.
+// password, which ends every session of the user and unlocks codes locked after too many wrong ones.
 func (s *Service) resetPassword(ctx context.Context, t AccountToken, u User, newPw string, c Client) error {
 	if err := s.store.ConsumeAccountToken(ctx, t.ID, s.now().UTC()); err != nil {
 		if errors.Is(err, ErrTokenUsed) {
@@ -163,7 +164,11 @@ func (s *Service) resetPassword(ctx context.Context, t AccountToken, u User, new
 		}
 		return fmt.Errorf("auth: confirm reset: %w", err)
 	}
-	return s.SetPassword(ctx, u, newPw, "", c, true)
+	if err := s.SetPassword(ctx, u, newPw, "", c, true); err != nil {
+		return err
+	}
+	s.unlockAfterReset(ctx, u, c)
+	return nil
 }
 
 // Sessions lists the caller's live logins.

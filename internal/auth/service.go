@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/authgate/authgate/internal/password"
+	"github.com/authgate/authgate/internal/throttle"
 	"github.com/authgate/authgate/internal/token"
 )
 
@@ -34,8 +35,16 @@ type Config struct {
 	MaxResends        int           // sends per challenge after the first
 	ResetTTL          time.Duration // password reset token lifetime
 	ResetURL          string        // optional link template for reset mails; "{token}" is replaced
+	// MaxFactorFailures is the ceiling of consecutive failed second-factor checks of an account,
+	// any challenge and any door, after which its codes are refused until a password reset or an
+	// admin's unlock (NIST SP 800-63B §5.2.2); 0 means no ceiling.
+	MaxFactorFailures int
 
 	PasswordMinLength int
+	// PasswordChecks is the budget of failed password checks per account, whatever the door
+	// (login, password change, two-factor switch, admin login, account changes) and the client
+	// address; it needs Deps.Limiter. An off rate spends nothing.
+	PasswordChecks throttle.Rate
 
 	Accounts Accounts // sign-up, verification and e-mail change (accounts.go)
 	// Session limits (issue #15), all off when zero: a session not refreshed for IdleTimeout
@@ -61,7 +70,9 @@ func DefaultConfig() Config {
 		ResendInterval:         30 * time.Second,
 		MaxResends:             3,
 		ResetTTL:               30 * time.Minute,
+		MaxFactorFailures:      100,
 		PasswordMinLength:      8,
+		PasswordChecks:         throttle.Rate{N: 100, Per: time.Hour},
 		Accounts:               DefaultAccounts(),
 	}
 }
@@ -98,6 +109,7 @@ type Service struct {
 	users   *userCache
 	ended   *endedSessions
 	onAudit func(AuditEvent)
+	lim     Limiter
 }
 
 // Deps are the Service's collaborators.
@@ -116,6 +128,9 @@ type Deps struct {
 	UserCacheTTL time.Duration
 	// OnAudit, when set, sees every audit event (metrics and structured logs).
 	OnAudit func(AuditEvent)
+	// Limiter keeps the budget of failed password checks (Config.PasswordChecks); shared by every
+	// instance when it is Redis. Nil: no budget.
+	Limiter Limiter
 }
 
 // NewService checks the dependencies and returns a Service.
@@ -146,7 +161,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store: d.Store, tokens: d.Tokens, hasher: d.Hasher, mailer: d.Mailer, log: d.Logger,
-		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit,
+		now: d.Now, cfg: cfg, secret: d.Secret, onAudit: d.OnAudit, lim: d.Limiter,
 		users: newUserCache(d.UserCacheTTL, 10000, d.Now),
 		ended: newEndedSessions(d.Tokens.AccessLifetime() + d.Tokens.Leeway() + sessionSyncWindow),
 	}

@@ -17,7 +17,7 @@ var ErrNotStaff = errors.New("not a staff account")
 // StaffLogin checks credentials for the admin panel: active staff only, throttled by the caller.
 // With two-factor on for the user, a code is e-mailed and its challenge returned instead.
 func (s *Service) StaffLogin(ctx context.Context, email, pw string, c Client) (User, string, error) {
-	u, err := s.checkCredentials(ctx, email, pw, c)
+	u, err := s.checkCredentials(ctx, email, pw, "admin login", c)
 	if err != nil {
 		return User{}, "", err
 	}

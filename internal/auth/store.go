@@ -15,6 +15,7 @@ type Store interface {
 	RecoveryCodeStore
 	AuditStore
 	AdminSessionStore
+	SecondFactorStore
 	AccountStore
 	// Ping reports whether storage answers; ErrUnavailable when it does not.
 	Ping(ctx context.Context) error
@@ -32,8 +33,9 @@ type UserStore interface {
 	UpdateUser(ctx context.Context, u User) error
 	// SetPasswordHash replaces the hash alone (re-hash on login: no token is revoked).
 	SetPasswordHash(ctx context.Context, userID, hash string) error
-	// SetPassword replaces the hash, moves tokens_valid_after forward to validAfter and blacklists
-	// every live refresh token of the user with ReasonPassword, in one transaction.
+	// SetPassword replaces the hash, moves tokens_valid_after forward to validAfter, adds one to
+	// the credentials generation and blacklists every live refresh token of the user with
+	// ReasonPassword, in one transaction.
 	SetPassword(ctx context.Context, userID, hash string, at, validAfter time.Time) error
 	SetLastLogin(ctx context.Context, userID string, at time.Time) error
 	HasSuperuser(ctx context.Context) (bool, error)
@@ -88,8 +90,9 @@ type TokenStore interface {
 	// EndedSessions lists the sessions recorded ended at or after since, oldest first.
 	EndedSessions(ctx context.Context, since time.Time) ([]EndedSession, error)
 	// RevokeUser ends every session of the user, as EndSessionsOfUser does, and, in the same
-	// transaction, moves tokens_valid_after forward to validAfter (never backward). It returns
-	// how many tokens it blacklisted.
+	// transaction, moves tokens_valid_after forward to validAfter (never backward) and, but for
+	// ReasonDeactivated, adds one to the credentials generation. It returns how many tokens it
+	// blacklisted.
 	RevokeUser(ctx context.Context, userID, reason string, at, validAfter time.Time) (int, error)
 	// FlushExpired deletes up to batch outstanding tokens that expired before the instant, with
 	// their blacklist rows, in short transactions; it returns how many tokens it deleted.
@@ -170,6 +173,16 @@ type RecoveryCodeStore interface {
 	CountRecoveryCodes(ctx context.Context, userID string) (int, error) // unused ones
 }
 
+// SecondFactorStore keeps each account's count of consecutive failed second-factor checks.
+type SecondFactorStore interface {
+	// SpendSecondFactorCheck counts one second-factor check of the user before it runs, in one
+	// atomic step, unless the user has max consecutive failures or more already: then
+	// ErrSecondFactorLocked, and nothing changes. It returns the count with this check.
+	SpendSecondFactorCheck(ctx context.Context, userID string, max int) (int, error)
+	// ClearSecondFactorFailures sets the user's count back to zero.
+	ClearSecondFactorFailures(ctx context.Context, userID string) error
+}
+
 // AuditStore keeps the audit log.
 type AuditStore interface {
 	RecordEvent(ctx context.Context, e AuditEvent) error
@@ -199,7 +212,8 @@ type AdminSessionStore interface {
 }
 
 // Mailer delivers a message rendered from a named template ("two_factor_code", "password_reset",
-// "two_factor_changed", "password_changed") to one address.
+// "two_factor_changed", "password_changed", "recovery_codes_regenerated", "second_factor_locked")
+// to one address.
 type Mailer interface {
 	Send(ctx context.Context, to, template string, data map[string]any) error
 }

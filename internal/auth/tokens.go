@@ -48,7 +48,7 @@ var (
 // Login checks an e-mail and password. Unknown e-mail, wrong password and inactive user all
 // answer ErrInvalidCredentials after the same amount of hashing work (CONTRACT: no enumeration).
 func (s *Service) Login(ctx context.Context, email, pw string, c Client) (LoginResult, error) {
-	u, err := s.checkCredentials(ctx, email, pw, c)
+	u, err := s.checkCredentials(ctx, email, pw, "login", c)
 	if err != nil {
 		return LoginResult{}, err
 	}
@@ -67,23 +67,36 @@ func (s *Service) Login(ctx context.Context, email, pw string, c Client) (LoginR
 	return LoginResult{Pair: p}, nil
 }
 
-func (s *Service) checkCredentials(ctx context.Context, email, pw string, c Client) (User, error) {
+// checkCredentials checks an e-mail and password at a login door (the API's logins, the admin
+// panel's), drawing on the account's budget of failed password checks (budget.go). Unknown
+// e-mail, wrong password and inactive user all answer ErrInvalidCredentials after the same work:
+// one lookup, one unit of a budget, one hash.
+func (s *Service) checkCredentials(ctx context.Context, email, pw, door string, c Client) (User, error) {
 	u, err := User{}, ErrNotFound
 	// No stored e-mail holds a NUL or invalid UTF-8, and PostgreSQL refuses to even compare with
 	// one: such an address is an unknown one, answered alike (not a storage error, not faster).
 	if utf8.ValidString(email) && !strings.ContainsRune(email, 0) {
 		u, err = s.store.UserByEmail(ctx, email)
 	}
-	if errors.Is(err, ErrNotFound) {
+	known := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return User{}, err
+	}
+	key := emailBudget(email)
+	if known {
+		key = userBudget(u.ID)
+	}
+	if err := s.spendPasswordCheck(ctx, key, u.ID, door, c); err != nil {
+		return User{}, err
+	}
+	if !known {
 		s.hasher.VerifyDummy(ctx, pw)
 		s.audit(ctx, "login_failed", "", "", c, "unknown e-mail")
 		return User{}, ErrInvalidCredentials
 	}
-	if err != nil {
-		return User{}, err
-	}
 	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
 	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
+		s.refundPasswordCheck(ctx, key)
 		return User{}, fmt.Errorf("auth: login: %w", ErrBusy)
 	}
 	if !ok || !u.IsActive {
@@ -94,6 +107,7 @@ func (s *Service) checkCredentials(ctx context.Context, email, pw string, c Clie
 		s.audit(ctx, "login_failed", u.ID, "", c, detail)
 		return User{}, ErrInvalidCredentials
 	}
+	s.refundPasswordCheck(ctx, key)
 	if rehash {
 		if h, err := s.hasher.Hash(ctx, pw); err == nil {
 			if err := s.store.SetPasswordHash(ctx, u.ID, h); err != nil {
@@ -539,7 +553,7 @@ func nextSecond(t time.Time) time.Time {
 
 // ObtainSliding answers POST /api/token/sliding/.
 func (s *Service) ObtainSliding(ctx context.Context, email, pw string, c Client) (string, string, error) {
-	u, err := s.checkCredentials(ctx, email, pw, c)
+	u, err := s.checkCredentials(ctx, email, pw, "sliding login", c)
 	if err != nil {
 		return "", "", err
 	}

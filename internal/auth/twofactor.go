@@ -11,15 +11,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/authgate/authgate/internal/password"
 )
 
 // Challenge purposes.
 const (
-	PurposeLogin  = "login"
-	PurposeEnable = "enable"
-	PurposeReset  = "reset"
+	PurposeLogin         = "login"
+	PurposeEnable        = "enable"
+	PurposeReset         = "reset"
+	PurposeRecoveryCodes = "recovery_codes" // new recovery codes, proved by an e-mailed code
 )
 
 // Recovery codes: ten per user, each ten characters of an alphabet without look-alikes (about
@@ -82,15 +81,23 @@ func normalizeCode(c string) string {
 // validOpaque reports whether a client-held identifier is worth a storage lookup.
 func validOpaque(opaque string) bool { return opaque != "" && len(opaque) <= 128 }
 
-// staleBefore is the instant before which a pending challenge or reset token of u no longer
-// counts: a password change or a logout everywhere moves TokensValidAfter to the next whole
-// second, so whatever was created more than a second before it predates that event.
-func staleBefore(u User) time.Time { return u.TokensValidAfter.Add(-time.Second) }
+// stale reports whether a pending challenge or account token of u, created at created under the
+// credentials generation generation, predates u's last password change or logout everywhere. The generation decides, however close in time the two events were (issue #13,
+// finding 3): comparing instants could only go to whole seconds, since TokensValidAfter must
+// (iat has seconds), and would trust several instances' clocks to agree. The time test stays
+// for what was issued before migrations 0002 and 0007, by instances that moved no generation.
+func stale(created time.Time, generation int64, u User) bool {
+	return generation != u.CredentialsGeneration || created.Before(u.TokensValidAfter.Add(-time.Second))
+}
 
 // startChallenge stores a challenge and e-mails its code. When the mail cannot be delivered the
 // challenge is consumed at once, so nothing usable is left behind (and it does not count against
 // MaxLiveChallenges).
 func (s *Service) startChallenge(ctx context.Context, u User, purpose string, c Client) (string, error) {
+	if s.SecondFactorLocked(u) {
+		s.audit(ctx, "two_factor_failed", u.ID, "", c, purpose+": codes are locked")
+		return "", ErrSecondFactorLocked
+	}
 	opaque := opaqueID()
 	id := s.hashID(opaque)
 	code := s.newCode()
@@ -98,7 +105,7 @@ func (s *Service) startChallenge(ctx context.Context, u User, purpose string, c 
 	ch := Challenge{
 		ID: id, UserID: u.ID, Purpose: purpose, CodeHash: s.hashCode(id, code), CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.CodeTTL), SentCount: 1, LastSentAt: now, ClientIP: c.IP,
-		UserAgent: truncate(c.UserAgent, 512),
+		UserAgent: truncate(c.UserAgent, 512), Generation: u.CredentialsGeneration,
 	}
 	if err := s.store.CreateChallenge(ctx, ch, s.cfg.MaxLiveChallenges); err != nil {
 		if errors.Is(err, ErrThrottled) {
@@ -183,15 +190,26 @@ func (s *Service) checkOwnedCode(ctx context.Context, opaque, code, purpose, own
 	}
 	ch = tried
 	norm := normalizeCode(code)
-	ok := hmac.Equal([]byte(s.hashCode(id, norm)), []byte(ch.CodeHash))
-	if !ok && (purpose == PurposeLogin || purpose == PurposeStaffLogin) && len(norm) == recoveryLen {
+	recovered := false
+	ok, err := s.verifySecondFactor(ctx, ch.UserID, purpose, c, func() (bool, error) {
+		if hmac.Equal([]byte(s.hashCode(id, norm)), []byte(ch.CodeHash)) {
+			return true, nil
+		}
+		if (purpose != PurposeLogin && purpose != PurposeStaffLogin) || len(norm) != recoveryLen {
+			return false, nil
+		}
 		err := s.store.UseRecoveryCode(ctx, ch.UserID, s.hashRecovery(ch.UserID, norm), s.now().UTC())
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			return Challenge{}, fmt.Errorf("auth: check recovery code: %w", err)
+			return false, fmt.Errorf("auth: check recovery code: %w", err)
 		}
-		if ok = err == nil; ok {
-			s.audit(ctx, "recovery_code_used", ch.UserID, "", c, purpose)
-		}
+		recovered = err == nil
+		return recovered, nil
+	})
+	if err != nil {
+		return Challenge{}, err
+	}
+	if recovered {
+		s.audit(ctx, "recovery_code_used", ch.UserID, "", c, purpose)
 	}
 	if !ok {
 		detail := fmt.Sprintf("%s: wrong code, attempt %d of %d", purpose, ch.Attempts, s.cfg.CodeMaxAttempts)
@@ -220,7 +238,7 @@ func (s *Service) challengeUser(ctx context.Context, ch Challenge) (User, error)
 	if err != nil {
 		return User{}, fmt.Errorf("auth: challenge user: %w", err)
 	}
-	if !u.IsActive || ch.CreatedAt.Before(staleBefore(u)) {
+	if !u.IsActive || stale(ch.CreatedAt, ch.Generation, u) {
 		return User{}, ErrChallengeInvalid
 	}
 	return u, nil
@@ -273,6 +291,9 @@ func (s *Service) ResendCode(ctx context.Context, challenge string, c Client) er
 	if err != nil {
 		return err
 	}
+	if s.SecondFactorLocked(u) {
+		return ErrSecondFactorLocked // no more codes to a mailbox whose codes are refused anyway
+	}
 	code := s.newCode()
 	err = s.store.ResendChallenge(ctx, id, s.hashCode(id, code), ch.SentCount, now, now.Add(s.cfg.CodeTTL))
 	if errors.Is(err, ErrConflict) { // a parallel resend won
@@ -303,7 +324,11 @@ func (s *Service) EnableTwoFactor(ctx context.Context, u User, c Client) (string
 // ConfirmTwoFactor turns two-factor on with the confirmation code and returns fresh recovery codes
 // (shown once).
 func (s *Service) ConfirmTwoFactor(ctx context.Context, u User, challenge, code string, c Client) ([]string, error) {
-	if _, err := s.checkOwnedCode(ctx, challenge, code, PurposeEnable, u.ID, c); err != nil {
+	ch, err := s.checkOwnedCode(ctx, challenge, code, PurposeEnable, u.ID, c)
+	if err != nil {
+		return nil, err
+	}
+	if u, err = s.challengeUser(ctx, ch); err != nil {
 		return nil, err
 	}
 	if err := s.setTwoFactor(ctx, u, true, "", c); err != nil {
@@ -312,19 +337,9 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, u User, challenge, code 
 	return s.newRecoveryCodes(ctx, u, c)
 }
 
-// verifyPassword checks the caller's password for a sensitive change; a hasher at capacity or a
-// cancelled request is ErrBusy, never a verdict on the password.
-func (s *Service) verifyPassword(ctx context.Context, u User, pw string) (bool, error) {
-	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
-	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
-		return false, fmt.Errorf("auth: verify password: %w", ErrBusy)
-	}
-	return ok, nil
-}
-
 // DisableTwoFactor turns two-factor off after checking the password.
 func (s *Service) DisableTwoFactor(ctx context.Context, u User, pw string, c Client) error {
-	ok, err := s.verifyPassword(ctx, u, pw)
+	ok, err := s.verifyPassword(ctx, u, pw, "two-factor disable", c)
 	if err != nil {
 		return err
 	}
@@ -374,13 +389,61 @@ func (s *Service) setTwoFactor(ctx context.Context, u User, on bool, actorID str
 	return nil
 }
 
-// RegenerateRecoveryCodes replaces the user's recovery codes with ten new ones, returned once.
-// Without two-factor login for the user there is nothing to recover, and it refuses.
-func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, c Client) ([]string, error) {
+// Proof is what a sensitive change takes besides an access token, which may be stolen: the
+// password, or the code of a challenge e-mailed for that change.
+type Proof struct {
+	Password  string
+	Challenge string
+	Code      string
+}
+
+// StartRecoveryCodes e-mails a code that RegenerateRecoveryCodes accepts as proof (with its
+// challenge), for users who would rather not type their password.
+func (s *Service) StartRecoveryCodes(ctx context.Context, u User, c Client) (string, error) {
+	if !s.twoFactorFor(u) {
+		return "", fieldError("non_field_errors", "Two-factor authentication is not enabled.")
+	}
+	return s.startChallenge(ctx, u, PurposeRecoveryCodes, c)
+}
+
+// RegenerateRecoveryCodes replaces the user's recovery codes with ten new ones, returned once,
+// given proof: the password (drawing on the budget of failed password checks) or the code of a
+// StartRecoveryCodes challenge (a second-factor check). An access token alone would let its
+// thief void the owner's codes and keep a way past the second factor (issue #13, finding 2;
+// ASVS 5.0 V7.5.1). The owner is mailed a notice. Without two-factor login for the user there
+// is nothing to recover, and it refuses.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, p Proof, c Client) ([]string, error) {
 	if !s.twoFactorFor(u) {
 		return nil, fieldError("non_field_errors", "Two-factor authentication is not enabled.")
 	}
-	return s.newRecoveryCodes(ctx, u, c)
+	if p.Password != "" {
+		ok, err := s.verifyPassword(ctx, u, p.Password, "recovery codes", c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			s.audit(ctx, "two_factor_failed", u.ID, "", c, "recovery codes: wrong password")
+			return nil, fieldError("password", "Your password was entered incorrectly. Please enter it again.")
+		}
+	} else {
+		ch, err := s.checkOwnedCode(ctx, p.Challenge, p.Code, PurposeRecoveryCodes, u.ID, c)
+		if err != nil {
+			return nil, err
+		}
+		if u, err = s.challengeUser(ctx, ch); err != nil {
+			return nil, err
+		}
+	}
+	codes, err := s.newRecoveryCodes(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
+	if s.mailer != nil {
+		if err := s.mailer.Send(ctx, u.Email, "recovery_codes_regenerated", map[string]any{"email": u.Email}); err != nil {
+			s.log.Warn("recovery codes notice not sent", "user_id", u.ID, "err", err)
+		}
+	}
+	return codes, nil
 }
 
 func (s *Service) newRecoveryCodes(ctx context.Context, u User, c Client) ([]string, error) {

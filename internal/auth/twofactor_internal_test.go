@@ -97,23 +97,30 @@ func TestRecoveryCodeShape(t *testing.T) {
 	}
 }
 
-// TestStaleBefore: what was made in the second before a password change may still count (iat
-// and tokens_valid_after have whole seconds); what was made earlier does not.
-func TestStaleBefore(t *testing.T) {
+// TestStale: a challenge or reset token issued under an older generation of the user's
+// credentials is stale however close in time (the same millisecond included); one issued under the
+// current generation is not, unless the old whole-second test already says so (challenges from
+// before migration 0002 all have generation 0).
+func TestStale(t *testing.T) {
 	change := time.Date(2025, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
-	u := User{TokensValidAfter: nextSecond(change)}
+	u := User{TokensValidAfter: nextSecond(change), CredentialsGeneration: 3}
 	for _, c := range []struct {
-		created time.Time
-		stale   bool
+		created    time.Time
+		generation int64
+		stale      bool
 	}{
-		{change.Add(-2 * time.Second), true},
-		{change.Add(-700 * time.Millisecond), true},
-		{change.Add(-500 * time.Millisecond), false}, // same second: given the benefit of the doubt
-		{change.Add(time.Millisecond), false},
-		{change.Add(time.Hour), false},
+		{change.Add(-30 * time.Millisecond), 2, true}, // issue #13: same second, before the change
+		{change, 2, true},
+		{change.Add(time.Hour), 2, true}, // the generation decides, not the clocks
+		{change.Add(-30 * time.Millisecond), 3, false},
+		{change.Add(time.Millisecond), 3, false},
+		{change.Add(-2 * time.Second), 3, true}, // the old test, for generation-0 challenges
+		{change.Add(-2 * time.Second), 0, true},
+		{change.Add(time.Hour), 4, true}, // from the future (a restored backup): not trusted
 	} {
-		if got := c.created.Before(staleBefore(u)); got != c.stale {
-			t.Errorf("created %v, change %v: stale = %v, want %v", c.created, change, got, c.stale)
+		if got := stale(c.created, c.generation, u); got != c.stale {
+			t.Errorf("created %v under generation %d, change %v (generation 3): stale = %v, want %v",
+				c.created, c.generation, change, got, c.stale)
 		}
 	}
 }

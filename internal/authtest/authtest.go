@@ -24,6 +24,7 @@ import (
 	"github.com/authgate/authgate/internal/mail/mailtest"
 	"github.com/authgate/authgate/internal/password"
 	"github.com/authgate/authgate/internal/store/storetest"
+	"github.com/authgate/authgate/internal/web/openapi/openapitest"
 )
 
 // Key is the HS256 key the harness signs with (PyJWT and Django tests use it too).
@@ -158,7 +159,9 @@ func StartWithMail(t testing.TB, b Backend, smtp *mailtest.Server, opts ...Optio
 		srv.Close()
 		t.Fatalf("app.Open: %v", err)
 	}
-	srv.Config.Handler = a.Handler
+	// Every exchange with the server is held to the OpenAPI document: a response it does not
+	// describe, or an accepted request it does not allow, fails the test (openapitest).
+	srv.Config.Handler = openapitest.Handler(t, a.Handler)
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()

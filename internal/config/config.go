@@ -81,6 +81,10 @@ type Config struct {
 	CodeLength       int
 	CodeTTL          time.Duration
 	CodeMaxAttempts  int
+	ResendInterval   time.Duration
+	MaxResends       int
+	MaxLive          int
+	MaxCodeFailures  int
 	ResetURL         string
 	PasswordMinLen   int
 
@@ -166,7 +170,7 @@ func settings() []setting {
 		{"AUTHGATE_REFRESH_COOKIE_DOMAIN", "refresh-cookie-domain", "", "Domain attribute of the refresh cookie", str(func(c *Config) *string { return &c.RefreshCookieDomain })},
 
 		{"AUTHGATE_THROTTLE_LOGIN", "throttle-login", "10/min", "login rate per client address and per account+address (DRF syntax; 0/min: off)", rate(func(c *Config) *string { return &c.ThrottleLogin })},
-		{"AUTHGATE_THROTTLE_LOGIN_ACCOUNT", "throttle-login-account", "100/hour", "login ceiling per account across all addresses", rate(func(c *Config) *string { return &c.ThrottleLoginAccount })},
+		{"AUTHGATE_THROTTLE_LOGIN_ACCOUNT", "throttle-login-account", "100/hour", "failed password checks per account, whatever the door (logins, admin login, password change, two-factor, account changes) and the address", rate(func(c *Config) *string { return &c.ThrottleLoginAccount })},
 		{"AUTHGATE_THROTTLE_REFRESH", "throttle-refresh", "0/min", "refresh rate per client address (off by default: a refresh token cannot be guessed, and rotation is single-use)", rate(func(c *Config) *string { return &c.ThrottleRefresh })},
 		{"AUTHGATE_THROTTLE_CODE", "throttle-code", "20/min", "two-factor code tries and resends per client address", rate(func(c *Config) *string { return &c.ThrottleCode })},
 		{"AUTHGATE_THROTTLE_RESET", "throttle-reset", "5/hour", "password reset requests per client address and per e-mail", rate(func(c *Config) *string { return &c.ThrottleReset })},
@@ -179,6 +183,10 @@ func settings() []setting {
 		{"AUTHGATE_TWO_FACTOR_CODE_LENGTH", "two-factor-code-length", "6", "digits in an e-mailed code", integer(func(c *Config) *int { return &c.CodeLength }, 6, 12)},
 		{"AUTHGATE_TWO_FACTOR_CODE_TTL", "two-factor-code-ttl", "10m", "how long an e-mailed code stays valid", dur(func(c *Config) *time.Duration { return &c.CodeTTL })},
 		{"AUTHGATE_TWO_FACTOR_MAX_ATTEMPTS", "two-factor-max-attempts", "5", "code tries per challenge", integer(func(c *Config) *int { return &c.CodeMaxAttempts }, 1, 20)},
+		{"AUTHGATE_TWO_FACTOR_RESEND_INTERVAL", "two-factor-resend-interval", "30s", "shortest time between two sends of one challenge's code", dur(func(c *Config) *time.Duration { return &c.ResendInterval })},
+		{"AUTHGATE_TWO_FACTOR_MAX_RESENDS", "two-factor-max-resends", "3", "resends per challenge after the first mail", integer(func(c *Config) *int { return &c.MaxResends }, 0, 20)},
+		{"AUTHGATE_TWO_FACTOR_MAX_LIVE_CHALLENGES", "two-factor-max-live-challenges", "3", "unfinished two-factor challenges per user and purpose (a login beyond them is refused), and live links of each kind per user (reset, activation…: the oldest dies)", integer(func(c *Config) *int { return &c.MaxLive }, 1, 100)},
+		{"AUTHGATE_TWO_FACTOR_MAX_FAILURES", "two-factor-max-failures", "100", "failed code checks in a row on an account (any challenge, any door) after which its codes are refused until a password reset or an admin's unlock", integer(func(c *Config) *int { return &c.MaxCodeFailures }, 1, 100000)},
 		{"AUTHGATE_PASSWORD_RESET_URL", "password-reset-url", "", "link in reset e-mails; {token} is replaced (e.g. https://app/reset?token={token})", str(func(c *Config) *string { return &c.ResetURL })},
 		{"AUTHGATE_PASSWORD_MIN_LENGTH", "password-min-length", "8", "minimum length of new passwords", integer(func(c *Config) *int { return &c.PasswordMinLen }, 1, 1024)},
 

@@ -49,8 +49,10 @@ func TestBenchAgainstAuthgate(t *testing.T) {
 		defer ceiling.Close()
 		var progress atomic.Int32
 		rep, err := loadtest.Bench(context.Background(), loadtest.Plan{
+			// A dense mix: in one second on a loaded machine each worker still meets every action
+			// (the default's 5 logins in 1,000 may not come at all).
 			Run: loadtest.Options{BaseURL: e.URL, Conns: 4, Duration: time.Second, Accounts: accounts,
-				PID: os.Getpid()},
+				PID: os.Getpid(), Mix: loadtest.Mix{{loadtest.Me, 20}, {loadtest.Verify, 4}, {loadtest.Refresh, 4}, {loadtest.Login, 2}}},
 			Scenarios: loadtest.Scenarios(),
 			Ceilings: loadtest.Ceilings{HTTP: ceiling.URL, HTTPKey: key,
 				Storage: &loadtest.StorageOptions{DatabaseURL: e.App.Config.DatabaseURL, PoolSize: 4},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -106,6 +107,11 @@ func (t *smtpTransport) submit(ctx context.Context, out *outgoing) error {
 	return nil
 }
 
+// errNoStartTLS is an smtp:// server that does not offer STARTTLS, which smtp:// requires unless
+// the URL says starttls=false.
+var errNoStartTLS = errors.New("the server does not offer STARTTLS: for a relay on the same machine " +
+	"that speaks plain SMTP, add ?starttls=false to the smtp:// URL; otherwise use smtps:// or a server that offers STARTTLS")
+
 // client greets the server, in TLS from the first byte for smtps, or upgraded with STARTTLS
 // (RFC 3207) when the URL asks for it; then STARTTLS is required, never opportunistic.
 func (t *smtpTransport) client(ctx context.Context, dc *deadlineConn) (*smtp.Client, error) {
@@ -118,6 +124,10 @@ func (t *smtpTransport) client(ctx context.Context, dc *deadlineConn) (*smtp.Cli
 		return smtp.NewClient(tc), nil
 	case t.ep.startTLS:
 		c, err := smtp.NewClientStartTLS(dc, t.tlsConfig)
+		if err != nil && strings.Contains(err.Error(), "support STARTTLS") {
+			// go-smtp's words; an operator needs to know what to change.
+			return nil, errNoStartTLS
+		}
 		if err != nil {
 			return nil, fmt.Errorf("STARTTLS: %w", err)
 		}

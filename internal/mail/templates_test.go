@@ -41,6 +41,9 @@ func TestGolden(t *testing.T) {
 		{"username_changed", "username_changed", map[string]any{"email": "ada@new.example.com", "old_email": "ada@example.com", "new_email": "ada@new.example.com", "first_name": "Ada", "site": "example.com"}},
 		{"email_changed", "email_changed", map[string]any{"email": "ada@example.com", "old_email": "ada@example.com", "new_email": "ada@new.example.com", "first_name": "Ada", "site": "example.com"}},
 		{"invitation", "invitation", map[string]any{"link": "https://auth.example.com/accounts/invitation/tok_3f9a", "token": "tok_3f9a", "lifetime": 7 * 24 * time.Hour, "email": "grace@example.com", "site": "example.com"}},
+		{"two_factor_code_recovery_codes", "two_factor_code", map[string]any{"code": "482913", "minutes": 10, "email": "ada@example.com", "purpose": "recovery_codes"}},
+		{"recovery_codes_regenerated", "recovery_codes_regenerated", map[string]any{"email": "ada@example.com"}},
+		{"second_factor_locked", "second_factor_locked", map[string]any{"email": "ada@example.com", "failures": 100}},
 	}
 	set, err := loadTemplates("")
 	if err != nil {
@@ -137,6 +140,7 @@ func TestRenderErrors(t *testing.T) {
 		{"two_factor_code", nil, "two_factor_code.txt"},
 		{"two_factor_changed", map[string]any{"email": "a@example.com"}, `"enabled"`},
 		{"password_reset", map[string]any{"link": "", "minutes": 1, "email": "a@example.com"}, `"token"`},
+		{"second_factor_locked", map[string]any{"email": "a@example.com"}, `"failures"`},
 	}
 	for _, tt := range tests {
 		_, err := set.render(tt.template, tt.data)

@@ -12,12 +12,12 @@ import (
 )
 
 const accountTokenColumns = `id, purpose, user_id, email, created_at, expires_at, consumed_at,
-	created_by, client_ip, user_agent`
+	created_by, client_ip, user_agent, generation`
 
 func scanAccountToken(row interface{ Scan(...any) error }) (auth.AccountToken, error) {
 	var t auth.AccountToken
 	err := row.Scan(&t.ID, &t.Purpose, str(&t.UserID), &t.Email, scanTime(&t.CreatedAt),
-		scanTime(&t.ExpiresAt), scanTime(&t.ConsumedAt), str(&t.CreatedBy), &t.ClientIP, &t.UserAgent)
+		scanTime(&t.ExpiresAt), scanTime(&t.ConsumedAt), str(&t.CreatedBy), &t.ClientIP, &t.UserAgent, &t.Generation)
 	return t, err
 }
 
@@ -65,10 +65,10 @@ func (db *DB) CreateAccountToken(ctx context.Context, t auth.AccountToken, maxLi
 			}
 		}
 		_, err := db.exec(ctx, tx, `INSERT INTO account_tokens (id, purpose, user_id, email, email_lower,
-			created_at, expires_at, consumed_at, created_by, client_ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			created_at, expires_at, consumed_at, created_by, client_ip, user_agent, generation)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.ID, t.Purpose, uid, t.Email, strings.ToLower(t.Email), d.ts(t.CreatedAt), d.ts(t.ExpiresAt),
-			d.nullTS(t.ConsumedAt), by, t.ClientIP, t.UserAgent)
+			d.nullTS(t.ConsumedAt), by, t.ClientIP, t.UserAgent, t.Generation)
 		return err
 	})
 	return wrap("create account token", err)
@@ -171,9 +171,9 @@ func (db *DB) SetNames(ctx context.Context, userID, first, last string) error {
 	return wrap("set names", err)
 }
 
-// ReplacePassword sets the hash and consumes the user's live account tokens and pending
-// two-factor challenges (a login that passed the old password must not finish), in one
-// transaction.
+// ReplacePassword sets the hash, adds one to the credentials generation and consumes the user's
+// live account tokens and pending two-factor challenges (a login that passed the old password
+// must not finish), in one transaction.
 func (db *DB) ReplacePassword(ctx context.Context, userID, hash string, at time.Time) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
@@ -182,7 +182,8 @@ func (db *DB) ReplacePassword(ctx context.Context, userID, hash string, at time.
 		return fmt.Errorf("store: replace password: %w", auth.ErrNotFound)
 	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if err := oneRow(db.exec(ctx, tx, `UPDATE users SET password = ? WHERE id = ?`, hash, id)); err != nil {
+		if err := oneRow(db.exec(ctx, tx, `UPDATE users SET password = ?,
+			credentials_generation = credentials_generation + 1 WHERE id = ?`, hash, id)); err != nil {
 			return err
 		}
 		if _, err := db.exec(ctx, tx, `UPDATE two_factor_challenges SET consumed_at = ?

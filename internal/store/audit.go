@@ -66,7 +66,18 @@ func (db *DB) ListEvents(ctx context.Context, q auth.EventQuery) ([]auth.AuditEv
 		where, args = append(where, `e.id < ?`), append(args, q.BeforeID)
 	}
 	if q.Search != "" {
-		where, args = append(where, `u.email_lower LIKE ? ESCAPE '\'`), append(args, containsPattern(q.Search))
+		users, err := db.usersMatching(ctx, q.Search)
+		switch {
+		case err != nil:
+			return nil, wrap("list events", err)
+		case len(users) == 0:
+			return nil, nil
+		case len(users) > searchUsersMax:
+			where, args = append(where, `u.email_lower LIKE ? ESCAPE '\'`), append(args, containsPattern(q.Search))
+		default:
+			in, ids := inList("e.user_id", users)
+			where, args = append(where, in), append(args, ids...)
+		}
 	}
 	query := `SELECT e.id, e.at, e.user_id, e.actor_id, e.kind, e.client_ip, e.user_agent, e.detail, u.email
 		FROM audit_events e LEFT JOIN users u ON u.id = e.user_id`
@@ -92,7 +103,10 @@ func (db *DB) CountEvents(ctx context.Context, since time.Time) (map[string]int,
 		kind string
 		n    int
 	}
-	rows, err := selectAll(ctx, db, db.r, `SELECT kind, COUNT(*) FROM audit_events WHERE at >= ? GROUP BY kind`,
+	// kind || '' is kind. Grouped by the bare column, SQLite walks the whole log through the
+	// kind index (grouping without a sort) instead of reading the last day through the at index:
+	// 2.3 s instead of milliseconds at a million events (docs/benchmarks-storage.md).
+	rows, err := selectAll(ctx, db, db.r, `SELECT kind || '' AS k, COUNT(*) FROM audit_events WHERE at >= ? GROUP BY k`,
 		[]any{db.dialect.ts(since)}, func(rows *sql.Rows) (kindCount, error) {
 			var k kindCount
 			err := rows.Scan(&k.kind, &k.n)

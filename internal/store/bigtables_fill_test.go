@@ -31,6 +31,8 @@ type filler interface {
 	users(ctx context.Context, ids []string, at time.Time) error
 	// tokens inserts n outstanding tokens made by row, then blacklists the rotated ones.
 	tokens(ctx context.Context, n int, row func(i int) fillRow) error
+	// events inserts n audit events made by row.
+	events(ctx context.Context, n int, row func(i int) fillEvent) error
 	// settle brings the database to the steady state a long-running deployment is in, so that
 	// timings do not pay for the bulk load: PostgreSQL vacuumed and analyzed (autovacuum's
 	// job) and checkpointed; SQLite's write-ahead log copied back into the database.
@@ -42,6 +44,27 @@ type filler interface {
 type fillRow struct {
 	userID, jti, family, parent string
 	created, expires            time.Time
+}
+
+// fillEvent is one filler audit event.
+type fillEvent struct {
+	at                   time.Time
+	userID, kind, detail string
+}
+
+// fillEventKinds are the filler events' kinds, most of them logins, as in a deployment's log.
+var fillEventKinds = []string{"login_ok", "login_ok", "login_ok", "login_ok", "login_failed", "logout",
+	"two_factor_sent", "password_changed", "logout_all", "session_revoked"}
+
+// fillEvents makes the i-th of n filler events: spread over the fillHistory before before, in id
+// order, each about one of users.
+func fillEvents(users []string, n int, before time.Time) func(i int) fillEvent {
+	first := before.Add(-fillHistory)
+	step := fillHistory / time.Duration(max(n, 1))
+	return func(i int) fillEvent {
+		return fillEvent{at: first.Add(time.Duration(i) * step), userID: users[i%len(users)],
+			kind: fillEventKinds[i%len(fillEventKinds)], detail: "filler"}
+	}
 }
 
 // fillHistory is how far back the filler's tokens were issued.
@@ -122,8 +145,23 @@ func (f *pgFiller) tokens(ctx context.Context, n int, row func(i int) fillRow) e
 	return err
 }
 
+func (f *pgFiller) events(ctx context.Context, n int, row func(i int) fillEvent) error {
+	i := 0
+	_, err := f.conn.CopyFrom(ctx, pgx.Identifier{"audit_events"},
+		[]string{"at", "user_id", "kind", "client_ip", "user_agent", "detail"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if i == n {
+				return nil, nil
+			}
+			e := row(i)
+			i++
+			return []any{e.at, e.userID, e.kind, "192.0.2.7", "bench", e.detail}, nil
+		}))
+	return err
+}
+
 func (f *pgFiller) settle(ctx context.Context) error {
-	for _, q := range []string{`VACUUM (ANALYZE) users, outstanding_tokens, blacklisted_tokens`, `CHECKPOINT`} {
+	for _, q := range []string{`VACUUM (ANALYZE) users, outstanding_tokens, blacklisted_tokens, audit_events`, `CHECKPOINT`} {
 		if _, err := f.conn.Exec(ctx, q); err != nil {
 			return err
 		}
@@ -195,4 +233,12 @@ func (f *sqliteFiller) tokens(ctx context.Context, n int, row func(i int) fillRo
 		r := row(i)
 		return []any{r.userID, r.jti, fillToken + r.jti, r.created.UnixMicro(), r.expires.UnixMicro(), r.family, r.parent}
 	}, strings.ReplaceAll(blacklistRotated, "?", fmt.Sprint(from)))
+}
+
+func (f *sqliteFiller) events(ctx context.Context, n int, row func(i int) fillEvent) error {
+	return f.inTx(ctx, `INSERT INTO audit_events (at, user_id, kind, client_ip, user_agent, detail)
+		VALUES (?, ?, ?, '192.0.2.7', 'bench', ?)`, n, func(i int) []any {
+		e := row(i)
+		return []any{e.at.UnixMicro(), e.userID, e.kind, e.detail}
+	})
 }

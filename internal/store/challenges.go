@@ -11,12 +11,13 @@ import (
 )
 
 const challengeColumns = `id, user_id, purpose, code_hash, created_at, expires_at, attempts,
-	consumed_at, sent_count, last_sent_at, client_ip, user_agent`
+	consumed_at, sent_count, last_sent_at, client_ip, user_agent, generation`
 
 func scanChallenge(row interface{ Scan(...any) error }) (auth.Challenge, error) {
 	var c auth.Challenge
 	err := row.Scan(&c.ID, &c.UserID, &c.Purpose, &c.CodeHash, scanTime(&c.CreatedAt), scanTime(&c.ExpiresAt),
-		&c.Attempts, scanTime(&c.ConsumedAt), &c.SentCount, scanTime(&c.LastSentAt), &c.ClientIP, &c.UserAgent)
+		&c.Attempts, scanTime(&c.ConsumedAt), &c.SentCount, scanTime(&c.LastSentAt), &c.ClientIP, &c.UserAgent,
+		&c.Generation)
 	return c, err
 }
 
@@ -54,10 +55,11 @@ func (db *DB) CreateChallenge(ctx context.Context, c auth.Challenge, maxLive int
 			}
 		}
 		_, err := db.exec(ctx, tx, `INSERT INTO two_factor_challenges (id, user_id, purpose, code_hash,
-			created_at, expires_at, attempts, consumed_at, sent_count, last_sent_at, client_ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			created_at, expires_at, attempts, consumed_at, sent_count, last_sent_at, client_ip, user_agent,
+			generation)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, uid, c.Purpose, c.CodeHash, d.ts(c.CreatedAt), d.ts(c.ExpiresAt), c.Attempts,
-			d.nullTS(c.ConsumedAt), c.SentCount, d.ts(c.LastSentAt), c.ClientIP, c.UserAgent)
+			d.nullTS(c.ConsumedAt), c.SentCount, d.ts(c.LastSentAt), c.ClientIP, c.UserAgent, c.Generation)
 		return err
 	})
 	return wrap("create challenge", err)

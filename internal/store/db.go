@@ -91,6 +91,9 @@ type DB struct {
 	now             func() time.Time
 	// target names the database in errors: the SQLite path or the redacted PostgreSQL URL.
 	target string
+	// traceRead, set only by tests (export_test.go), sees every read query and its arguments,
+	// so that a benchmark can EXPLAIN exactly what the store runs.
+	traceRead func(query string, args []any)
 }
 
 // Open connects to the database named by rawURL: "sqlite://relative.db", "sqlite:///abs/path.db",

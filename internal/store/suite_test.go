@@ -73,6 +73,7 @@ func runStoreSuite(t *testing.T, b backend) {
 	cases = append(cases, migrateCases...)
 	cases = append(cases, sessionCases...)
 	cases = append(cases, accountCases...)
+	cases = append(cases, securityCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -272,9 +272,16 @@ func (db *DB) RevokeUser(ctx context.Context, userID, reason string, at, validAf
 	d := db.dialect
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		// A deactivation leaves the generation: an inactive user's challenges and links are
+		// refused anyway, and an activation link must still be told apart (Djoser's 403 stale).
+		generation := 1
+		if reason == auth.ReasonDeactivated {
+			generation = 0
+		}
 		err := oneRow(db.exec(ctx, tx, `UPDATE users SET
-			tokens_valid_after = CASE WHEN tokens_valid_after < ? THEN ? ELSE tokens_valid_after END
-			WHERE id = ?`, d.ts(validAfter), d.ts(validAfter), id))
+			tokens_valid_after = CASE WHEN tokens_valid_after < ? THEN ? ELSE tokens_valid_after END,
+			credentials_generation = credentials_generation + ?
+			WHERE id = ?`, d.ts(validAfter), d.ts(validAfter), generation, id))
 		if err != nil {
 			return err
 		}

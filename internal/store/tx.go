@@ -79,11 +79,17 @@ func (db *DB) exec(ctx context.Context, q querier, query string, args ...any) (i
 
 // queryRow runs a rebound single-row query.
 func (db *DB) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	if db.traceRead != nil {
+		db.traceRead(query, args)
+	}
 	return db.statement(ctx, q, query).QueryRowContext(ctx, args...)
 }
 
 // selectAll runs a rebound query and collects one value per row with scan.
 func selectAll[T any](ctx context.Context, db *DB, q querier, query string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	if db.traceRead != nil {
+		db.traceRead(query, args)
+	}
 	rows, err := db.statement(ctx, q, query).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err

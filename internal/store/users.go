@@ -13,13 +13,14 @@ import (
 
 const userColumns = `u.id, u.email, u.password, u.is_active, u.is_staff, u.is_superuser,
 	u.two_factor_enabled, u.date_joined, u.last_login, u.tokens_valid_after, u.first_name,
-	u.last_name, u.verified_at, u.activation_pending`
+	u.last_name, u.verified_at, u.activation_pending, u.credentials_generation, u.second_factor_failures`
 
 func scanUser(row interface{ Scan(...any) error }) (auth.User, error) {
 	var u auth.User
 	err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.IsActive, &u.IsStaff, &u.IsSuperuser,
 		&u.TwoFactorEnabled, scanTime(&u.DateJoined), scanTime(&u.LastLogin), scanTime(&u.TokensValidAfter),
-		&u.FirstName, &u.LastName, scanTime(&u.VerifiedAt), &u.ActivationPending)
+		&u.FirstName, &u.LastName, scanTime(&u.VerifiedAt), &u.ActivationPending, &u.CredentialsGeneration,
+		&u.SecondFactorFailures)
 	return u, err
 }
 
@@ -111,8 +112,9 @@ func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
 }
 
 // SetPassword replaces the hash, moves tokens_valid_after forward to validAfter (never back),
-// blacklists every live refresh token of the user with auth.ReasonPassword and consumes their
-// live account tokens (reset and activation links die with the password), in one transaction.
+// adds one to the credentials generation, blacklists every live refresh token of the user with
+// auth.ReasonPassword and consumes their live account tokens (reset and activation links die with
+// the password), in one transaction.
 func (db *DB) SetPassword(ctx context.Context, userID, hash string, at, validAfter time.Time) error {
 	ctx, cancel := db.op(ctx)
 	defer cancel()
@@ -123,7 +125,8 @@ func (db *DB) SetPassword(ctx context.Context, userID, hash string, at, validAft
 	d := db.dialect
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		err := oneRow(db.exec(ctx, tx, `UPDATE users SET password = ?,
-			tokens_valid_after = CASE WHEN tokens_valid_after < ? THEN ? ELSE tokens_valid_after END
+			tokens_valid_after = CASE WHEN tokens_valid_after < ? THEN ? ELSE tokens_valid_after END,
+			credentials_generation = credentials_generation + 1
 			WHERE id = ?`, hash, d.ts(validAfter), d.ts(validAfter), id))
 		if err != nil {
 			return err
@@ -202,6 +205,51 @@ func (db *DB) DeleteUser(ctx context.Context, id string) error {
 		return oneRow(db.exec(ctx, tx, `DELETE FROM users WHERE id = ?`, id))
 	})
 	return wrap("delete user", err)
+}
+
+// SpendSecondFactorCheck counts one second-factor check of the user before it runs, unless the
+// user has max consecutive failures or more: then auth.ErrSecondFactorLocked. The guard sits in
+// the UPDATE, so parallel checks never take the count past max (PostgreSQL re-checks it on the
+// row version a concurrent check committed; SQLite has one writer). auth.ErrNotFound when the
+// user is gone.
+func (db *DB) SpendSecondFactorCheck(ctx context.Context, userID string, max int) (int, error) {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	id, ok := canonicalUUID(userID)
+	if !ok {
+		return 0, fmt.Errorf("store: spend second-factor check: %w", auth.ErrNotFound)
+	}
+	var n int
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		err := db.queryRow(ctx, tx, `UPDATE users SET second_factor_failures = second_factor_failures + 1
+			WHERE id = ? AND second_factor_failures < ? RETURNING second_factor_failures`, id, max).Scan(&n)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := db.queryRow(ctx, tx, `SELECT second_factor_failures FROM users WHERE id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		return auth.ErrSecondFactorLocked
+	})
+	if err != nil {
+		return 0, wrap("spend second-factor check", err)
+	}
+	return n, nil
+}
+
+// ClearSecondFactorFailures sets the user's count of consecutive failed second-factor checks
+// back to zero; auth.ErrNotFound when the user is gone.
+func (db *DB) ClearSecondFactorFailures(ctx context.Context, userID string) error {
+	ctx, cancel := db.op(ctx)
+	defer cancel()
+	id, ok := canonicalUUID(userID)
+	if !ok {
+		return fmt.Errorf("store: clear second-factor failures: %w", auth.ErrNotFound)
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		return oneRow(db.exec(ctx, tx, `UPDATE users SET second_factor_failures = 0 WHERE id = ?`, id))
+	})
+	return wrap("clear second-factor failures", err)
 }
 
 // oneRow turns "no row changed" into auth.ErrNotFound.

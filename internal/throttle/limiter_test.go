@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -157,6 +158,44 @@ func testScenarios(t *testing.T, newLimiter newLimiterFunc) {
 			}
 		})
 	}
+}
+
+// undoer is a limiter that can take a hit back.
+type undoer interface {
+	Limiter
+	Undo(ctx context.Context, key string) error
+}
+
+// testUndo: a hit taken back frees its slot at once, the older hits keep theirs, and taking back
+// more hits than were logged does nothing.
+func testUndo(t *testing.T, newLimiter newLimiterFunc) {
+	clock := newFakeClock()
+	l := newLimiter(t, clock.Now).(undoer)
+	r := Rate{2, time.Minute}
+	hit := func(at time.Duration, want Decision) {
+		t.Helper()
+		clock.Set(start.Add(at))
+		if got, err := l.Allow(t.Context(), "u", r); err != nil || got != want {
+			t.Fatalf("Allow at %v = %+v, %v; want %+v", at, got, err, want)
+		}
+	}
+	undo := func() {
+		t.Helper()
+		if err := l.Undo(t.Context(), "u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	undo() // nothing logged yet
+	hit(0, allowed(1))
+	hit(10*time.Second, allowed(0))
+	hit(20*time.Second, denied(40*time.Second))
+	undo() // the hit at 10 s
+	hit(20*time.Second, allowed(0))
+	hit(30*time.Second, denied(30*time.Second)) // the hit at 0 s still counts
+	undo()
+	undo()
+	undo()
+	hit(30*time.Second, allowed(1))
 }
 
 // testBadRates checks that a rate that cannot be enforced is an error.

@@ -92,6 +92,29 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate) (Decision, error) 
 	return d, nil
 }
 
+// Undo takes back the newest admitted hit on key: for a hit whose action turned out not to count
+// against the rate, such as a password check that succeeded when only failures are limited.
+// Call it only after an Allow that admitted a hit (a refused hit was never logged). Undoing a
+// key with no hit left does nothing.
+func (m *Memory) Undo(_ context.Context, key string) error {
+	id := keyID(key)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.keys[id]
+	if !ok || len(e.log) == 0 {
+		return nil
+	}
+	per := e.expires - e.log[len(e.log)-1]
+	e.log = e.log[:len(e.log)-1]
+	if len(e.log) == 0 {
+		m.forget(e)
+		return nil
+	}
+	e.expires = e.log[len(e.log)-1] + per
+	heap.Fix(&m.queue, e.index)
+	return nil
+}
+
 // Len reports how many keys are tracked, for metrics and tests.
 func (m *Memory) Len() int {
 	m.mu.Lock()

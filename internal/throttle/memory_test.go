@@ -15,6 +15,11 @@ func TestMemoryScenarios(t *testing.T) {
 	testScenarios(t, newMemoryLimiter)
 }
 
+func TestMemoryUndo(t *testing.T) {
+	t.Parallel()
+	testUndo(t, newMemoryLimiter)
+}
+
 func TestMemoryBadRates(t *testing.T) {
 	t.Parallel()
 	testBadRates(t, NewMemory(nil, 0))

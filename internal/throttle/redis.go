@@ -98,3 +98,17 @@ func (l *Redis) Allow(ctx context.Context, key string, r Rate) (Decision, error)
 		Remaining:  int(reply[2]),
 	}, nil
 }
+
+// Undo takes back the newest admitted hit on key (see Memory.Undo), in one command: the log's
+// head is its newest hit. The key's expiry stays that of the hit taken back, a little long at
+// worst. Failures wrap ErrUnavailable.
+func (l *Redis) Undo(ctx context.Context, key string) error {
+	if l.client == nil {
+		return fmt.Errorf("%w: no redis client", ErrUnavailable)
+	}
+	id := keyID(key)
+	if err := l.client.LPop(ctx, l.prefix+hex.EncodeToString(id[:])).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("%w: redis: %w", ErrUnavailable, err)
+	}
+	return nil
+}

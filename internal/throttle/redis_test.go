@@ -74,6 +74,11 @@ func TestRedisScenarios(t *testing.T) {
 	testScenarios(t, newRedisLimiter)
 }
 
+func TestRedisUndo(t *testing.T) {
+	t.Parallel()
+	testUndo(t, newRedisLimiter)
+}
+
 func TestRedisBadRates(t *testing.T) {
 	t.Parallel()
 	testBadRates(t, newRedisLimiter(t, nil))

@@ -528,16 +528,3 @@ func (h *handler) djSetEmailConfirm() http.Handler {
 		noContent(w)
 	})
 }
-
-// djUserDetail serves users/{id}/ for prefixRoute.
-func (h *handler) djUserDetail(method string) (http.Handler, bool) {
-	switch method {
-	case http.MethodGet, http.MethodHead:
-		return h.requireAccess(h.djMe()), true
-	case http.MethodPut, http.MethodPatch:
-		return h.requireAccess(h.djUpdate()), true
-	case http.MethodDelete:
-		return h.requireAccess(h.djDelete()), true
-	}
-	return nil, false
-}

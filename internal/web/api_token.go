@@ -47,7 +47,9 @@ func (h *handler) obtainPair() http.Handler {
 	})
 }
 
-// credentials reads and throttles the e-mail and password of a login request.
+// credentials reads and throttles the e-mail and password of a login request: per client address,
+// and per account and address. The per-account ceiling across addresses is the service's budget
+// of failed password checks, which every door that checks a password draws on.
 func (h *handler) credentials(w http.ResponseWriter, r *http.Request) (string, string, bool) {
 	in, err := readInput(w, r)
 	if err != nil {
@@ -65,9 +67,7 @@ func (h *handler) credentials(w http.ResponseWriter, r *http.Request) (string, s
 		return "", "", false
 	}
 	acct := normEmail(email)
-	if !h.throttleLogin(w, r, "per account",
-		bucket{"login:acct-ip:" + acct + "|" + ip, h.rates.Login},
-		bucket{"login:acct:" + acct, h.rates.LoginAccount}) {
+	if !h.throttleLogin(w, r, "per account and address", bucket{"login:acct-ip:" + acct + "|" + ip, h.rates.Login}) {
 		return "", "", false
 	}
 	return email, pw, true

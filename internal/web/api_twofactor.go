@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/authgate/authgate/internal/auth"
 )
 
 // twoFactorFinish is POST /api/token/2fa/: the challenge and the e-mailed (or a recovery) code.
@@ -174,17 +176,52 @@ func (h *handler) twoFactorDisable() http.Handler {
 }
 
 // recoveryCodes is POST /api/2fa/recovery-codes/: ten new codes, shown once; the old ones stop
-// working.
+// working. An access token alone is not enough (it may be stolen): with the password, or with
+// the challenge and code of a mail that an empty request sends, the codes are replaced and the
+// owner is mailed a notice.
 func (h *handler) recoveryCodes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := readInput(w, r); err != nil {
+		in, err := readInput(w, r)
+		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
 		if !h.throttle(w, r, "code", bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
-		codes, err := h.svc.RegenerateRecoveryCodes(r.Context(), caller(r), h.client(r))
+		u := caller(r)
+		var p auth.Proof
+		p.Password, _ = in.str("password", false)
+		p.Challenge, _ = in.str("challenge", false)
+		p.Code, _ = in.str("code", false)
+		if p.Password == "" && (p.Challenge != "") != (p.Code != "") {
+			for _, f := range []string{"challenge", "code"} {
+				if _, present := in.vals[f]; !present {
+					in.errs.add(f, "This field is required.")
+				}
+			}
+		}
+		if !in.errs.empty() {
+			writeFields(w, in.errs)
+			return
+		}
+		if p == (auth.Proof{}) {
+			id, err := h.svc.StartRecoveryCodes(r.Context(), u, h.client(r))
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			noStore(w)
+			writeJSON(w, http.StatusOK, challengeOnly{id, challengeSent})
+			return
+		}
+		if p.Password != "" && !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}) {
+			return
+		}
+		codes, err := h.svc.RegenerateRecoveryCodes(r.Context(), u, p, h.client(r))
+		if h.metrics != nil && p.Password == "" {
+			h.metrics.codeResult(err)
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return

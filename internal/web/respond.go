@@ -124,6 +124,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusUnauthorized, detail{Detail: "The verification code is invalid.", Code: "code_invalid"})
 	case errors.Is(err, auth.ErrCodeExpired):
 		writeJSON(w, http.StatusUnauthorized, detail{Detail: "The verification code has expired.", Code: "code_expired"})
+	case errors.Is(err, auth.ErrSecondFactorLocked):
+		writeJSON(w, http.StatusForbidden, detail{Detail: "Too many wrong codes. Codes are refused for this account until its password is reset or an administrator unlocks it.", Code: "second_factor_locked"})
 	case errors.Is(err, auth.ErrTooManyAttempts):
 		writeJSON(w, http.StatusUnauthorized, detail{Detail: "Too many attempts. Log in again to get a new code.", Code: "too_many_attempts"})
 	case errors.Is(err, auth.ErrMailFailed):

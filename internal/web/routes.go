@@ -1,8 +1,9 @@
 package web
 
 // registerRoutes is the whole HTTP surface, top to bottom (CONTRACT.md). Every path also answers
-// without its trailing slash; /admin/, /accounts/, /api/sessions/{id}/ and Djoser's
-// users/{id}/ are served by dispatch.
+// without its trailing slash; {name} is one path segment (r.PathValue). /admin/ and the
+// /accounts/ pages are served by dispatch. Every route here has its operation in the OpenAPI
+// document (openapi/openapi.yaml).
 func (h *handler) registerRoutes() {
 	// SimpleJWT's views, as the tutorial wires them.
 	h.handle("POST", "/api/token/", h.obtainPair())
@@ -32,7 +33,7 @@ func (h *handler) registerRoutes() {
 	h.handle("POST", "/api/password/reset/confirm/", h.passwordResetConfirm())
 
 	// Djoser's accounts API (CONTRACT "Accounts (Djoser)") under its prefix, /auth/ by default;
-	// users/{id}/ is in prefixRoute. jwt/… are SimpleJWT's views again, as djoser.urls.jwt has them.
+	// jwt/… are SimpleJWT's views again, as djoser.urls.jwt has them.
 	dj := h.djoser
 	h.handle("POST", dj+"users/", h.djSignUp())
 	h.handle("GET", dj+"users/", h.requireAccess(h.djList()))
@@ -40,6 +41,10 @@ func (h *handler) registerRoutes() {
 	h.handle("PUT", dj+"users/me/", h.requireAccess(h.djUpdate()))
 	h.handle("PATCH", dj+"users/me/", h.requireAccess(h.djUpdate()))
 	h.handle("DELETE", dj+"users/me/", h.requireAccess(h.djDelete()))
+	h.handle("GET", dj+"users/{id}/", h.requireAccess(h.djMe()))
+	h.handle("PUT", dj+"users/{id}/", h.requireAccess(h.djUpdate()))
+	h.handle("PATCH", dj+"users/{id}/", h.requireAccess(h.djUpdate()))
+	h.handle("DELETE", dj+"users/{id}/", h.requireAccess(h.djDelete()))
 	h.handle("POST", dj+"users/activation/", h.djActivation())
 	h.handle("POST", dj+"users/resend_activation/", h.djResendActivation())
 	h.handle("POST", dj+"users/set_password/", h.requireAccess(h.djSetPassword()))
@@ -63,13 +68,17 @@ func (h *handler) registerRoutes() {
 	h.pages.Handle("GET /accounts/static/pages.css", h.pageStyle())
 	h.pages.Handle("/", h.pageNotFound())
 
-	// Sessions (one per refresh-token family); DELETE /api/sessions/{id}/ is in prefixRoute.
+	// Sessions (one per refresh-token family).
 	h.handle("GET", "/api/sessions/", h.requireAccess(h.sessions()))
+	h.handle("DELETE", "/api/sessions/{id}/", h.requireAccess(h.revokeSession()))
 	h.handle("POST", "/api/sessions/logout-others/", h.requireAccess(h.logoutOthers()))
 
 	// Keys and discovery.
 	h.handle("GET", "/.well-known/jwks.json", h.jwks())
 	h.handle("GET", "/.well-known/openid-configuration", h.discovery())
+
+	// This API, described (OpenAPI 3.1, openapi/openapi.yaml).
+	h.handle("GET", "/api/schema/", h.schema())
 
 	// Operations.
 	h.handle("GET", "/healthz", h.healthz())

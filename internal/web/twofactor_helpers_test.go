@@ -28,6 +28,7 @@ const (
 	subjectPwChanged = "authgate - Your password has been successfully changed!"
 	subject2FAOn     = "Two-factor authentication is on for your authgate account"
 	subject2FAOff    = "Two-factor authentication is off for your authgate account"
+	subjectRecovery  = "New recovery codes for your authgate account"
 )
 
 // The fixed answers of the two-factor endpoints (CONTRACT "Two-factor login by e-mailed code").

@@ -251,6 +251,47 @@ func TestTwoFactorResend(t *testing.T) {
 	})
 }
 
+// TestChallengeLimitSettings: the resend interval and count, the cap on live challenges and the
+// reset token's lifetime follow their settings.
+func TestChallengeLimitSettings(t *testing.T) {
+	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
+		e := authtest.Start(t, b, authtest.With(map[string]string{
+			"AUTHGATE_TWO_FACTOR_RESEND_INTERVAL": "5s", "AUTHGATE_TWO_FACTOR_MAX_RESENDS": "1",
+			"AUTHGATE_TWO_FACTOR_MAX_LIVE_CHALLENGES": "1", "AUTHGATE_PASSWORD_RESET_TOKEN_LIFETIME": "7m"}))
+		twoFactorUser(t, e, "a@example.com")
+		ch := loginChallenge(t, e, "a@example.com", pw)
+		mailedCode(t, e, "a@example.com")
+		wantBody(t, "a second live challenge", e.Post("/api/token/", map[string]string{"email": "a@example.com", "password": pw}),
+			429, `{"detail":"Request was throttled. Expected available in 600 seconds."}`)
+		resend := func() authtest.Response {
+			return e.Post("/api/token/2fa/resend/", map[string]string{"challenge": ch})
+		}
+		wantBody(t, "immediate resend", resend(), 429, `{"detail":"Request was throttled. Expected available in 5 seconds."}`)
+		e.Clock.Advance(5 * time.Second)
+		wantBody(t, "resend after 5 s", resend(), 200, `{"detail":"`+codeSent+`"}`)
+		mailedCode(t, e, "a@example.com")
+		e.Clock.Advance(5 * time.Second)
+		if r := resend(); r.Status != 429 {
+			t.Fatalf("a second resend of one allowed: %d %s", r.Status, r.Raw)
+		}
+
+		wantBody(t, "reset", e.Post("/api/password/reset/", map[string]string{"email": "a@example.com"}), 200, bodyResetSent)
+		m := nextMail(t, e, "a@example.com", subjectReset)
+		if !strings.Contains(m.Text, "7 minutes") {
+			t.Errorf("the reset mail does not give the token's lifetime:\n%s", m.Text)
+		}
+		first := tokenLine.FindStringSubmatch(m.Text)[1]
+		// One live link per kind: a second request's link replaces the first.
+		wantBody(t, "a second reset", e.Post("/api/password/reset/", map[string]string{"email": "a@example.com"}), 200, bodyResetSent)
+		second := tokenLine.FindStringSubmatch(nextMail(t, e, "a@example.com", subjectReset).Text)[1]
+		wantBody(t, "the first link after the second", e.Post("/api/password/reset/confirm/",
+			map[string]string{"token": first, "new_password": "a brand new passphrase"}), 400, bodyResetBad)
+		e.Clock.Advance(7 * time.Minute)
+		wantBody(t, "the second link after 7 minutes", e.Post("/api/password/reset/confirm/",
+			map[string]string{"token": second, "new_password": "a brand new passphrase"}), 400, bodyResetBad)
+	})
+}
+
 // TestRecoveryCodes: each of the ten codes finishes one login when mail does not arrive, once.
 func TestRecoveryCodes(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
@@ -293,11 +334,13 @@ func TestRecoveryCodes(t *testing.T) {
 			t.Errorf("%d recovery codes audited as used, want 3", got)
 		}
 
-		// New codes replace the old ones, unused ones included.
-		r = e.Post("/api/2fa/recovery-codes/", nil, authtest.Bearer(access)...)
+		// New codes (the password proves it is the owner) replace the old ones, unused ones
+		// included, and the owner is told.
+		r = e.Post("/api/2fa/recovery-codes/", map[string]string{"password": pw}, authtest.Bearer(access)...)
 		if r.Status != 200 || r.JSON["enabled"] != true {
 			t.Fatalf("regenerate: %d %s", r.Status, r.Raw)
 		}
+		nextMail(t, e, "a@example.com", subjectRecovery)
 		var fresh []string
 		for _, c := range r.JSON["recovery_codes"].([]any) {
 			fresh = append(fresh, c.(string))
@@ -404,10 +447,11 @@ func TestTwoFactorModes(t *testing.T) {
 			wantBody(t, "status", e.Do(http.MethodGet, "/api/2fa/", nil, authtest.Bearer(access)...),
 				200, `{"enabled":true,"mode":"required","recovery_codes_remaining":0}`)
 			// Recovery codes are for whoever needs a code, whatever their own switch says.
-			r := e.Post("/api/2fa/recovery-codes/", nil, authtest.Bearer(access)...)
+			r := e.Post("/api/2fa/recovery-codes/", map[string]string{"password": pw}, authtest.Bearer(access)...)
 			if r.Status != 200 {
 				t.Fatalf("recovery codes: %d %s", r.Status, r.Raw)
 			}
+			nextMail(t, e, "a@example.com", subjectRecovery)
 			ch = loginChallenge(t, e, "a@example.com", pw)
 			mailedCode(t, e, "a@example.com")
 			wantTokens(t, e, "recovery code", finish(e, ch, r.JSON["recovery_codes"].([]any)[0].(string)), u.ID)

@@ -4,6 +4,7 @@ package web
 
 import (
 	"crypto/sha256"
+	"slices"
 
 	"github.com/authgate/authgate/internal/clientip"
 	"log/slog"
@@ -18,12 +19,11 @@ import (
 
 // Rates are the throttling rates; an Off rate does not throttle.
 type Rates struct {
-	Login        throttle.Rate // per client address, and per account+address
-	LoginAccount throttle.Rate // per account across all addresses: a higher ceiling
-	Refresh      throttle.Rate // per client address
-	Code         throttle.Rate // two-factor code tries and resends, per client address
-	Reset        throttle.Rate // password and e-mail reset requests, per client address and per e-mail
-	Signup       throttle.Rate // sign-up and resend_activation, per client address and per e-mail
+	Login   throttle.Rate // per client address, and per account+address (the per-account budget is the Service's)
+	Refresh throttle.Rate // per client address
+	Code    throttle.Rate // two-factor code tries and resends, per client address
+	Reset   throttle.Rate // password and e-mail reset requests, per client address and per e-mail
+	Signup  throttle.Rate // sign-up and resend_activation, per client address and per e-mail
 }
 
 // Deps is everything the HTTP layer needs.
@@ -86,10 +86,25 @@ type handler struct {
 	pages     *http.ServeMux
 	// introClients maps each introspection client id to the SHA-256 of its secret.
 	introClients map[string][32]byte
+
+	// patterns are the paths with {name} segments, tried in order when routes has no entry.
+	patterns []*patternRoute
+	table    []Route // every registered route, in order (Routes)
 }
 
 // NewHandler returns the whole HTTP surface: routes (routes.go) wrapped in the middleware.
 func NewHandler(d Deps) http.Handler {
+	h := newHandler(d)
+	var root http.Handler = http.HandlerFunc(h.dispatch)
+	root = h.cors.wrap(root)
+	root = h.observe(root)
+	root = securityHeaders(root)
+	root = h.recoverPanics(root)
+	return root
+}
+
+// newHandler applies the defaults and fills the route table.
+func newHandler(d Deps) *handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -119,22 +134,64 @@ func NewHandler(d Deps) http.Handler {
 		h.introClients[id] = sha256.Sum256([]byte(secret))
 	}
 	h.registerRoutes()
-	var root http.Handler = http.HandlerFunc(h.dispatch)
-	root = h.cors.wrap(root)
-	root = h.observe(root)
-	root = securityHeaders(root)
-	root = h.recoverPanics(root)
-	return root
+	return h
 }
 
 // handle registers a handler for a method and path; the path answers with and without its
-// trailing slash (CONTRACT).
+// trailing slash (CONTRACT). A segment written {name} matches any one non-empty segment, which
+// the handler reads as r.PathValue(name); an exact path wins over a pattern.
 func (h *handler) handle(method, path string, hd http.Handler) {
 	key := strings.TrimSuffix(path, "/")
+	h.table = append(h.table, Route{method, path})
+	if strings.Contains(key, "{") {
+		h.handlePattern(method, path, hd)
+		return
+	}
 	if h.routes[key] == nil {
 		h.routes[key] = map[string]http.Handler{}
 	}
 	h.routes[key][method] = hd
+}
+
+// patternRoute is a path with {name} segments, such as /api/sessions/{id}/.
+type patternRoute struct {
+	path    string   // as registered, the route's name in logs and metrics
+	segs    []string // the path's segments, without the trailing slash
+	methods map[string]http.Handler
+}
+
+func (h *handler) handlePattern(method, path string, hd http.Handler) {
+	for _, p := range h.patterns {
+		if p.path == path {
+			p.methods[method] = hd
+			return
+		}
+	}
+	segs := strings.Split(strings.TrimPrefix(strings.TrimSuffix(path, "/"), "/"), "/")
+	h.patterns = append(h.patterns, &patternRoute{path: path, segs: segs, methods: map[string]http.Handler{method: hd}})
+}
+
+// match reports whether key (a path without its trailing slash) fits the pattern, and sets the
+// request's path values if so.
+func (p *patternRoute) match(key string, r *http.Request) bool {
+	rest := strings.TrimPrefix(key, "/")
+	var vals [][2]string
+	for i, seg := range p.segs {
+		part, tail, more := strings.Cut(rest, "/")
+		if part == "" || more != (i < len(p.segs)-1) {
+			return false
+		}
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			vals = append(vals, [2]string{strings.TrimSuffix(name, "}"), part})
+		} else if part != seg {
+			return false
+		}
+		rest = tail
+	}
+	for _, v := range vals {
+		r.SetPathValue(v[0], v[1])
+	}
+	return true
 }
 
 // dispatch finds the route; unknown paths are 404 and known paths with another method 405, both
@@ -156,16 +213,21 @@ func (h *handler) dispatch(w http.ResponseWriter, r *http.Request) {
 		key = "/"
 	}
 	methods, ok := h.routes[key]
+	route := key + "/"
 	if !ok {
-		if hd, ok := h.prefixRoute(key, r); ok {
-			hd.ServeHTTP(w, r)
-			return
+		for _, pr := range h.patterns {
+			if pr.match(key, r) {
+				methods, route, ok = pr.methods, pr.path, true
+				break
+			}
 		}
+	}
+	if !ok {
 		setRoute(r, "unknown")
 		writeDetail(w, http.StatusNotFound, "Not found.")
 		return
 	}
-	setRoute(r, key+"/")
+	setRoute(r, route)
 	m := r.Method
 	if m == http.MethodHead {
 		m = http.MethodGet
@@ -195,35 +257,14 @@ var methodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Requ
 	writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
 })
 
-// prefixRoute serves the routes that carry an id in the path.
-func (h *handler) prefixRoute(key string, r *http.Request) (http.Handler, bool) {
-	if rest, ok := strings.CutPrefix(key, "/api/sessions/"); ok && rest != "" && !strings.Contains(rest, "/") {
-		setRoute(r, "/api/sessions/{id}/")
-		r.SetPathValue("id", rest)
-		if r.Method != http.MethodDelete {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Allow", "DELETE, OPTIONS")
-				writeDetail(w, http.StatusMethodNotAllowed, `Method "`+safeMethod(r.Method)+`" not allowed.`)
-			}), true
-		}
-		return h.requireAccess(h.revokeSession()), true
-	}
-	if rest, ok := strings.CutPrefix(key, h.djoser+"users/"); ok && rest != "" && !strings.Contains(rest, "/") {
-		setRoute(r, h.djoser+"users/{id}/")
-		r.SetPathValue("id", rest)
-		if hd, ok := h.djUserDetail(r.Method); ok {
-			return hd, true
-		}
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", "GET, PUT, PATCH, DELETE, OPTIONS")
-			if r.Method == http.MethodOptions {
-				writeJSON(w, http.StatusOK, struct{}{})
-				return
-			}
-			h.requireAccess(methodNotAllowed).ServeHTTP(w, r)
-		}), true
-	}
-	return nil, false
+// Route is one operation of the HTTP surface: a method and a path as routes.go registers it.
+type Route struct{ Method, Path string }
+
+// Routes lists every operation routes.go registers, /metrics included, in registration order
+// of paths: the OpenAPI document is checked against it (internal/web/openapi). HEAD and OPTIONS,
+// which every path answers, are not listed.
+func Routes() []Route {
+	return slices.Clone(newHandler(Deps{Metrics: &Metrics{}}).table)
 }
 
 func allow(methods map[string]http.Handler) string {
