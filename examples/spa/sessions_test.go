@@ -119,7 +119,9 @@ func sessionsStory(t *testing.T, browser context.Context, mode string, shots boo
 	if v := here.open(s.appURL); v != "account" {
 		t.Fatalf("after a reload this browser shows %q", v)
 	}
-	if v := here.open(s.appURL + "/account/nothing"); v != "notfound" {
-		t.Errorf("an unknown address shows %q", v)
+	for _, path := range []string{"/account/nothing", "/activate/%FF/x"} {
+		if v := here.open(s.appURL + path); v != "notfound" {
+			t.Errorf("%s shows %q", path, v)
+		}
 	}
 }

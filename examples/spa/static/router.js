@@ -129,10 +129,13 @@ export class Router {
   #match(path) {
     for (const route of this.#routes) {
       const m = route.pattern?.exec(path);
-      if (m) {
+      if (!m) continue;
+      try {
         const params = {};
         route.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
         return { route, params };
+      } catch {
+        break; // a malformed %-escape: no screen's address
       }
     }
     return { route: this.#routes.find((r) => !r.pattern), params: {} };
