@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 )
 
 //go:embed static
@@ -29,7 +31,7 @@ func newHandler(c config) (http.Handler, error) {
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write(body)
 	})
-	mux.Handle("GET /", http.FileServerFS(files))
+	mux.Handle("GET /", spaFiles(files))
 	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 		"connect-src 'self' " + c.apiOrigin() + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -40,4 +42,19 @@ func newHandler(c config) (http.Handler, error) {
 		h.Set("Cache-Control", "no-cache")
 		mux.ServeHTTP(w, r)
 	}), nil
+}
+
+// spaFiles serves the static files, and the page itself for every path whose last segment has no
+// extension: the app's screens have addresses of their own (/account/sessions, and the links
+// authgate mails, such as /activate/{uid}/{token}), which its router reads from location. A
+// missing file (/nope.js) stays a 404, and no directory is ever listed.
+func spaFiles(files fs.FS) http.Handler {
+	static := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" || strings.Contains(path.Base(r.URL.Path), ".") {
+			static.ServeHTTP(w, r)
+			return
+		}
+		http.ServeFileFS(w, r, files, "index.html")
+	})
 }

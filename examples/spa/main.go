@@ -18,6 +18,14 @@ import (
 	"time"
 )
 
+// pageLinks are the app's pages for the links authgate mails (screens/activate.js, reset.js and
+// email-confirm.js), as the settings that point the mails at them.
+var pageLinks = []struct{ setting, path string }{
+	{"AUTHGATE_ACTIVATION_URL", "/activate/{uid}/{token}"},
+	{"AUTHGATE_PASSWORD_RESET_CONFIRM_URL", "/password/reset/confirm/{uid}/{token}"},
+	{"AUTHGATE_EMAIL_CHANGE_CONFIRM_URL", "/email/change/confirm/{uid}/{token}"},
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -57,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	fmt.Fprintf(stdout, "example app on http://%s (authgate at %s, %s mode)\n", ln.Addr(), cfg.API, cfg.Mode)
 	fmt.Fprintf(stdout, "authgate needs AUTHGATE_CORS_ALLOWED_ORIGINS=http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "and, for the pages its mails link to:\n")
+	for _, l := range pageLinks {
+		fmt.Fprintf(stdout, "  %s='http://%s%s'\n", l.setting, ln.Addr(), l.path)
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -85,13 +85,26 @@ func TestRun(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<script type="module" src="/app.js">`) {
 		t.Errorf("index: %d %.80q", resp.StatusCode, body)
 	}
-	for _, js := range []string{"/app.js", "/session.js", "/api.js"} {
+	// The app's own addresses (and the pages authgate's mails link to) are the page itself, under
+	// the same policy; a directory is never listed.
+	for _, path := range []string{"/login", "/account/sessions", "/activate/MTIz/abc-DEF_123", "/screens/"} {
+		resp, body := get(path)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<script type="module" src="/app.js">`) ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") ||
+			resp.Header.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: %d %q %.80q", path, resp.StatusCode, resp.Header, body)
+		}
+	}
+	for _, js := range []string{"/app.js", "/session.js", "/api.js", "/router.js", "/ui.js", "/accounts.js",
+		"/screens/index.js", "/screens/login.js", "/screens/sessions.js"} {
 		if resp, _ := get(js); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
 			t.Errorf("%s: %d %q", js, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
-	if resp, _ := get("/nope.js"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("unknown file: %d", resp.StatusCode)
+	for _, path := range []string{"/nope.js", "/screens/nope.js"} {
+		if resp, _ := get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown file %s: %d", path, resp.StatusCode)
+		}
 	}
 	r, err := client.Post(addr+"/config.json", "application/json", strings.NewReader("{}"))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -35,7 +36,8 @@ type site struct {
 	appURL string
 }
 
-// newSite listens for the app first, so that authgate can list the app's origin for CORS.
+// newSite listens for the app first, so that authgate can list the app's origin for CORS (and
+// link to its pages: "{app}" in a value of vars is the app's URL).
 func newSite(t *testing.T, mode string, vars map[string]string) *site {
 	t.Helper()
 	ln := listen(t)
@@ -49,7 +51,7 @@ func newSite(t *testing.T, mode string, vars map[string]string) *site {
 		env["AUTHGATE_REFRESH_COOKIE_SECURE"] = "false" // plain HTTP on 127.0.0.1
 	}
 	for k, v := range vars {
-		env[k] = v
+		env[k] = strings.ReplaceAll(v, "{app}", appURL)
 	}
 	e := authtest.Start(t, authtest.SQLite, authtest.With(env))
 	serveApp(t, ln, e.URL, mode)
@@ -83,9 +85,9 @@ func serveApp(t *testing.T, ln net.Listener, api, mode string) {
 	t.Cleanup(srv.Close)
 }
 
-// startBrowser runs one headless Chromium for the whole test.
-func startBrowser(t *testing.T) context.Context {
-	return browsertest.Start(t, 960, 720, 2*time.Minute)
+// startBrowser runs one headless Chromium for the whole test, which must end within deadline.
+func startBrowser(t *testing.T, deadline time.Duration) context.Context {
+	return browsertest.Start(t, 960, 720, deadline)
 }
 
 // tab is a page in a fresh browser context (its own cookies and storage), with its console.
@@ -184,17 +186,65 @@ func eval[T any](b *tab, expr string) T {
 	return v
 }
 
+// soon is the tab's context for one action on an element, which waits for the element to be
+// shown: a missing one fails the test in seconds rather than at the browser's deadline.
+func (b *tab) soon() context.Context {
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	b.t.Cleanup(cancel)
+	return ctx
+}
+
+// fill types value into a field, replacing what it held, as a paste or an input method would
+// (one input event; key by key costs a DevTools round trip per key).
 func (b *tab) fill(id, value string) {
 	b.t.Helper()
+	ctx := b.soon()
 	clear := chromedp.Evaluate[chromedp.Void](`document.getElementById("` + id + `").value = ""`)
-	if err := chromedp.Do(b.ctx, clear, chromedp.SendKeys(chromedp.ID(id), value)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.ID(id)), clear); err != nil {
+		b.t.Fatalf("fill #%s: %v", id, err)
+	}
+	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: value}); err != nil {
 		b.t.Fatalf("fill #%s: %v", id, err)
 	}
 }
 
+// clickOn clicks the element a CSS selector finds first.
+func (b *tab) clickOn(sel string) {
+	b.t.Helper()
+	if err := chromedp.Do(b.soon(), chromedp.Click(chromedp.CSS(sel))); err != nil {
+		b.t.Fatalf("click %s: %v", sel, err)
+	}
+}
+
+// menu opens a screen of the account menu.
+func (b *tab) menu(screen string) {
+	b.t.Helper()
+	b.clickOn(`#account-nav a[data-screen="` + screen + `"]`)
+	b.waitView(screen, 5*time.Second)
+}
+
+// submit clicks a form's submit button.
+func (b *tab) submit(form string) {
+	b.t.Helper()
+	b.clickOn("#" + form + ` button[type=submit]`)
+}
+
+// waitText waits until an element's trimmed text is want.
+func (b *tab) waitText(id, want string) {
+	b.t.Helper()
+	w, _ := json.Marshal(want)
+	b.waitFor(`document.getElementById("`+id+`")?.textContent.trim() === `+string(w), 10*time.Second)
+}
+
+// path is the address bar's path.
+func (b *tab) path() string {
+	b.t.Helper()
+	return eval[string](b, `location.pathname`)
+}
+
 func (b *tab) click(id string) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.ID(id))); err != nil {
+	if err := chromedp.Do(b.soon(), chromedp.Click(chromedp.ID(id))); err != nil {
 		b.t.Fatalf("click #%s: %v", id, err)
 	}
 }
@@ -224,7 +274,13 @@ func (b *tab) login(email, pw string) {
 // loginAs logs in and waits for the account view.
 func (b *tab) loginAs(email string) {
 	b.t.Helper()
-	b.login(email, password)
+	b.loginWith(email, password)
+}
+
+// loginWith logs in with a password and waits for the account view.
+func (b *tab) loginWith(email, pw string) {
+	b.t.Helper()
+	b.login(email, pw)
 	b.waitView("account", 10*time.Second)
 	if got := b.text("user-email"); got != email {
 		b.t.Fatalf("account shows %q, want %q", got, email)
@@ -310,7 +366,7 @@ func TestSPA(t *testing.T) {
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	browser := startBrowser(t)
+	browser := startBrowser(t, 2*time.Minute)
 
 	t.Run("cookie mode", func(t *testing.T) {
 		s := newSite(t, modeCookie, nil)
@@ -514,6 +570,15 @@ func TestSPA(t *testing.T) {
 		if got := eval[int](b, `localStorage.length`); got != 0 {
 			t.Errorf("logout left %d items in localStorage", got)
 		}
+
+		// authgate's default AUTHGATE_SIGNUP=closed: the sign-up screen says so.
+		b.clickOn("#to-signup")
+		b.waitView("signup", 5*time.Second)
+		b.fill("signup-email", "new@example.com")
+		b.fill("signup-password", password)
+		b.fill("signup-re-password", password)
+		b.submit("signup-form")
+		b.waitText("error", "This authgate does not take sign-ups (AUTHGATE_SIGNUP=closed).")
 	})
 
 	t.Run("an origin that is not listed is refused by the browser", func(t *testing.T) {

@@ -73,12 +73,12 @@ export class Session extends EventTarget {
   async login(email, password) {
     const data = await this.#api.call("POST", "/api/token/", { body: { email, password } });
     if (data?.two_factor_required) return { challenge: data.challenge, detail: data.detail };
-    return this.#begin(data);
+    return this.begin(data);
   }
 
   /** verifyCode completes a two-factor login and answers the user. */
   async verifyCode(challenge, code) {
-    return this.#begin(await this.#api.call("POST", "/api/token/2fa/", { body: { challenge, code } }));
+    return this.begin(await this.#api.call("POST", "/api/token/2fa/", { body: { challenge, code } }));
   }
 
   /** resendCode e-mails a new code for the challenge; answers authgate's message. */
@@ -175,6 +175,14 @@ export class Session extends EventTarget {
     this.#end(all ? "You have logged out on every device." : "You have logged out.");
   }
 
+  /**
+   * forget ends the session here without asking authgate, for when authgate has ended it already
+   * (the account was deleted, a password reset ended every session). "ended" fires with message.
+   */
+  forget(message) {
+    this.#end(message);
+  }
+
   #locked(fn) {
     return navigator.locks ? navigator.locks.request(LOCK, fn) : fn();
   }
@@ -208,7 +216,12 @@ export class Session extends EventTarget {
     return data.access;
   }
 
-  async #begin(data) {
+  /**
+   * begin starts the session from a login's answer ({access, refresh}, or {access} in cookie
+   * mode, where authgate set the cookie) and answers the user. Every way to log in ends here:
+   * the password, the e-mailed code, and any other door whose answer is SimpleJWT's token body.
+   */
+  async begin(data) {
     if (typeof data?.access !== "string") throw new Error("authgate sent no access token.");
     if (this.mode === "localstorage") {
       if (typeof data.refresh !== "string") {
