@@ -43,6 +43,7 @@ type codeForm struct {
 	Error     string
 	CodeError string
 	Info      string
+	Method    string // "totp" when the code is from an authenticator app
 }
 
 // loginPage shows the login form; someone already logged in goes straight on.
