@@ -140,8 +140,10 @@ func (s *Service) checkTOTP(ctx context.Context, userID, code string, confirm bo
 	}
 	secret, err := s.openTOTP(userID, f.Secret)
 	if err != nil {
-		s.log.Error("authenticator app secret does not open", "user_id", userID, "err", err)
-		return false, err
+		// The code secret changed, or the row was altered: no code is right (fail closed), and
+		// the operator is told; the user sees a wrong code, not a server error.
+		s.log.Error("authenticator app secret does not open: was AUTHGATE_CODE_SECRET changed?", "user_id", userID, "err", err)
+		return false, nil
 	}
 	now := s.now()
 	step, ok := matchTOTP(secret, code, now)
