@@ -284,3 +284,135 @@ func TestTOTPReplayConcurrent(t *testing.T) {
 		}
 	})
 }
+
+const bodyFactorLocked = `{"detail":"Too many wrong codes. Codes are refused for this account until its password is reset or an administrator unlocks it.","code":"second_factor_locked"}`
+
+// TestTOTPLimits: the tries per challenge, the account's ceiling of failed checks (issue #13,
+// finding 4), the code throttle and the audit hold for app codes as for e-mailed ones.
+func TestTOTPLimits(t *testing.T) {
+	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
+		t.Run("tries per challenge", func(t *testing.T) {
+			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_TWO_FACTOR_MAX_ATTEMPTS": "2"}))
+			u := e.CreateUser("a@example.com", pw)
+			_, access := e.Login("a@example.com", pw)
+			secret, _ := enrolTOTP(t, e, "a@example.com", access)
+			nextStep(e)
+			code := oathtool(t, e, secret)
+			ch := totpChallenge(t, e, "a@example.com", "totp", "recovery_code")
+			wantBody(t, "one", finishTOTP(e, ch, otherCode(code, 0)), 401, bodyCodeInvalid)
+			wantBody(t, "two", finishTOTP(e, ch, otherCode(code, 1)), 401, bodyCodeInvalid)
+			wantBody(t, "three: the right code, over the limit", finishTOTP(e, ch, code), 401, bodyTooMany)
+			wantEvent(t, e, u.ID, "two_factor_failed", "login: wrong totp code, attempt 2 of 2")
+			wantEvent(t, e, u.ID, "two_factor_lockout", "login")
+			// The code was not used up by the refused try: a new challenge takes it.
+			wantTokens(t, e, "new challenge", finishTOTP(e, totpChallenge(t, e, "a@example.com", "totp", "recovery_code"), code), u.ID)
+		})
+		t.Run("account ceiling", func(t *testing.T) {
+			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_TWO_FACTOR_MAX_FAILURES": "3"}))
+			u := e.CreateUser("a@example.com", pw)
+			_, access := e.Login("a@example.com", pw)
+			secret, _ := enrolTOTP(t, e, "a@example.com", access)
+			nextStep(e)
+			code := oathtool(t, e, secret)
+			ch := totpChallenge(t, e, "a@example.com", "totp", "recovery_code")
+			wantBody(t, "one", finishTOTP(e, ch, otherCode(code, 0)), 401, bodyCodeInvalid)
+			wantBody(t, "two", finishTOTP(e, ch, otherCode(code, 1)), 401, bodyCodeInvalid)
+			// Removing the app by a code is a second-factor check too, under the same ceiling.
+			wantBody(t, "three, at removal", e.Post("/api/2fa/totp/disable/", map[string]string{"code": otherCode(code, 2)}, authtest.Bearer(access)...),
+				400, `{"code":["The code is invalid."]}`)
+			nextMail(t, e, "a@example.com", "Codes are locked on your authgate account")
+			wantEvent(t, e, u.ID, "second_factor_locked", "3 failed code checks")
+			wantBody(t, "the right code once locked", finishTOTP(e, ch, code), 403, bodyFactorLocked)
+			wantBody(t, "removal once locked", e.Post("/api/2fa/totp/disable/", map[string]string{"code": code}, authtest.Bearer(access)...), 403, bodyFactorLocked)
+			wantBody(t, "login once locked", e.Post("/api/token/", map[string]string{"email": "a@example.com", "password": pw}), 403, bodyFactorLocked)
+		})
+		t.Run("throttle", func(t *testing.T) {
+			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_THROTTLE_CODE": "3/min"}))
+			e.CreateUser("a@example.com", pw)
+			_, access := e.Login("a@example.com", pw)
+			secret, _ := enrolTOTP(t, e, "a@example.com", access) // the first of three
+			nextStep(e)
+			ch := totpChallenge(t, e, "a@example.com", "totp", "recovery_code")
+			code := oathtool(t, e, secret)
+			wantBody(t, "two", finishTOTP(e, ch, otherCode(code, 0)), 401, bodyCodeInvalid)
+			wantBody(t, "three", finishTOTP(e, ch, otherCode(code, 1)), 401, bodyCodeInvalid)
+			r := finishTOTP(e, ch, code)
+			if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+				t.Fatalf("fourth code: %d %s", r.Status, r.Raw)
+			}
+		})
+	})
+}
+
+// TestTOTPWithEmail: a user with e-mailed codes and an app is mailed a code at login and may
+// answer with either; clients that send no method see what they always saw. Under
+// AUTHGATE_TWO_FACTOR=required the last factor stays, and AUTHGATE_TWO_FACTOR_METHODS limits
+// what may be set up.
+func TestTOTPWithEmail(t *testing.T) {
+	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
+		t.Run("both", func(t *testing.T) {
+			e := authtest.Start(t, b)
+			u := e.CreateUser("a@example.com", pw)
+			_, access := e.Login("a@example.com", pw)
+			recovery := enableTwoFactor(t, e, "a@example.com", access)
+			secret, more := enrolTOTP(t, e, "a@example.com", access)
+			if len(more) != 0 {
+				t.Fatalf("a second factor brought recovery codes %v", more)
+			}
+			ch := totpChallenge(t, e, "a@example.com", "totp", "email", "recovery_code")
+			wantTokens(t, e, "e-mailed code without method", finish(e, ch, mailedCode(t, e, "a@example.com")), u.ID)
+			ch = totpChallenge(t, e, "a@example.com", "totp", "email", "recovery_code")
+			mailed := mailedCode(t, e, "a@example.com")
+			wantBody(t, "e-mailed code as totp", finishTOTP(e, ch, mailed), 401, bodyCodeInvalid)
+			nextStep(e)
+			wantTokens(t, e, "app code", finishTOTP(e, ch, oathtool(t, e, secret)), u.ID)
+			ch = totpChallenge(t, e, "a@example.com", "totp", "email", "recovery_code")
+			wantTokens(t, e, "method email", e.Post("/api/token/2fa/", map[string]string{"challenge": ch, "method": "email", "code": mailedCode(t, e, "a@example.com")}), u.ID)
+
+			// Turning e-mailed codes off leaves the app and the recovery codes.
+			wantBody(t, "e-mail off", e.Post("/api/2fa/disable/", map[string]string{"password": pw}, authtest.Bearer(access)...),
+				200, fmt.Sprintf(`{"enabled":true,"mode":"optional","recovery_codes_remaining":10,"factors":[{"method":"totp","created_at":%s,"last_used_at":%s}]}`,
+					jsonField(t, e, access, "created_at"), jsonField(t, e, access, "last_used_at")))
+			nextMail(t, e, "a@example.com", subject2FAOff)
+			ch = totpChallenge(t, e, "a@example.com", "totp", "recovery_code")
+			wantTokens(t, e, "recovery code after e-mail off", finish(e, ch, recovery[0]), u.ID)
+		})
+		t.Run("required", func(t *testing.T) {
+			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_TWO_FACTOR": "required"}))
+			u := e.CreateUser("a@example.com", pw)
+			ch := loginChallenge(t, e, "a@example.com", pw) // e-mailed codes until another factor
+			_, access := wantTokens(t, e, "code", finish(e, ch, mailedCode(t, e, "a@example.com")), u.ID)
+			secret, recovery := enrolTOTP(t, e, "a@example.com", access)
+			checkRecoveryCodes(t, recovery)
+			ch = totpChallenge(t, e, "a@example.com", "totp", "recovery_code") // no mail any more
+			nextStep(e)
+			wantTokens(t, e, "app code", finishTOTP(e, ch, oathtool(t, e, secret)), u.ID)
+			wantBody(t, "removing the last factor", e.Post("/api/2fa/totp/disable/", map[string]string{"password": pw}, authtest.Bearer(access)...),
+				400, `{"non_field_errors":["Two-factor authentication is required on this server: set up another method before removing this one."]}`)
+		})
+		t.Run("methods setting", func(t *testing.T) {
+			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_TWO_FACTOR_METHODS": "email"}))
+			e.CreateUser("a@example.com", pw)
+			_, access := e.Login("a@example.com", pw)
+			wantBody(t, "no apps", e.Post("/api/2fa/totp/", map[string]string{"password": pw}, authtest.Bearer(access)...),
+				400, `{"non_field_errors":["Authenticator apps are not offered on this server."]}`)
+			e = authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_TWO_FACTOR_METHODS": "totp"}))
+			e.CreateUser("a@example.com", pw)
+			_, access = e.Login("a@example.com", pw)
+			wantBody(t, "no e-mailed codes", e.Post("/api/2fa/enable/", nil, authtest.Bearer(access)...),
+				400, `{"non_field_errors":["E-mailed codes are not offered on this server."]}`)
+		})
+	})
+}
+
+// jsonField reads a field of the caller's first factor, JSON-encoded.
+func jsonField(t *testing.T, e *authtest.Env, access, field string) string {
+	t.Helper()
+	r := e.Do(http.MethodGet, "/api/2fa/", nil, authtest.Bearer(access)...)
+	factors, _ := r.JSON["factors"].([]any)
+	if len(factors) == 0 {
+		t.Fatalf("no factors: %s", r.Raw)
+	}
+	b, _ := json.Marshal(factors[0].(map[string]any)[field])
+	return string(b)
+}
