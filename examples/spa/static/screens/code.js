@@ -92,11 +92,16 @@ export default {
   },
 };
 
-// label names the code field after the chosen method.
+// label names the code field after the chosen method (without a choice, as it always was).
 function label(el) {
   const chosen = el.querySelector('input[name="method"]:checked')?.value;
-  el.querySelector("#code-label").textContent = chosen ? LABELS[chosen] : "";
-  if (!chosen) {
-    el.querySelector("#code-label").innerHTML = 'Verification code <span class="muted">(or a recovery code)</span>';
+  const l = el.querySelector("#code-label");
+  if (chosen) {
+    l.textContent = LABELS[chosen];
+    return;
   }
+  const muted = document.createElement("span");
+  muted.className = "muted";
+  muted.textContent = "(or a recovery code)";
+  l.replaceChildren("Verification code ", muted);
 }
