@@ -313,6 +313,19 @@ func TestTOTPLimits(t *testing.T) {
 			wantBody(t, "the right code once locked", finishTOTP(e, ch, code), 403, bodyFactorLocked)
 			wantBody(t, "removal once locked", e.Post("/api/2fa/totp/disable/", map[string]string{"code": code}, authtest.Bearer(access)...), 403, bodyFactorLocked)
 			wantBody(t, "login once locked", e.Post("/api/token/", map[string]string{"email": "a@example.com", "password": pw}), 403, bodyFactorLocked)
+
+			// A password reset proves the mailbox, not the phone: the lock stays for an app's
+			// owner (whoever holds the mailbox would otherwise get another round of guesses).
+			if r := e.Post("/api/password/reset/", map[string]string{"email": "a@example.com"}); r.Status != 200 {
+				t.Fatalf("reset: %d %s", r.Status, r.Raw)
+			}
+			token := mailedResetToken(t, e, "a@example.com")
+			wantBody(t, "reset", e.Post("/api/password/reset/confirm/", map[string]string{"token": token, "new_password": "a brand new passphrase"}),
+				200, bodyResetDone)
+			nextMail(t, e, "a@example.com", subjectPwChanged)
+			wantEvent(t, e, u.ID, "second_factor_lock_kept", "password reset")
+			wantBody(t, "login after the reset", e.Post("/api/token/", map[string]string{"email": "a@example.com", "password": "a brand new passphrase"}),
+				403, bodyFactorLocked)
 		})
 		t.Run("throttle", func(t *testing.T) {
 			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_THROTTLE_CODE": "3/min"}))
