@@ -43,7 +43,11 @@ type factor interface {
 	check(ctx context.Context, ch Challenge, a Answer, c Client) (bool, error)
 }
 
-// factor returns the method's checker; nil for an unknown name.
+// factor returns the method's checker; nil for an unknown name. A passkey method is a
+// webauthnFactor here: enrolled reads the user's credentials; check verifies the assertion,
+// which it needs in Answer (a field beside Code) and which the challenge's request options must
+// come from (LoginResult, filled in loginChallenge when the methods include it). Everything
+// around check — attempts, ceiling, single use, audit — then holds for it unchanged.
 func (s *Service) factor(name string) factor {
 	switch name {
 	case MethodTOTP:

@@ -391,6 +391,13 @@ func TestTOTPWithEmail(t *testing.T) {
 			wantBody(t, "removing the last factor", e.Post("/api/2fa/totp/disable/", map[string]string{"password": pw}, authtest.Bearer(access)...),
 				400, `{"non_field_errors":["Two-factor authentication is required on this server: set up another method before removing this one."]}`)
 		})
+		t.Run("off", func(t *testing.T) {
+			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_TWO_FACTOR": "off"}))
+			e.CreateUser("a@example.com", pw)
+			_, access := e.Login("a@example.com", pw)
+			wantBody(t, "begin", e.Post("/api/2fa/totp/", map[string]string{"password": pw}, authtest.Bearer(access)...),
+				400, `{"non_field_errors":["Two-factor authentication is turned off on this server."]}`)
+		})
 		t.Run("methods setting", func(t *testing.T) {
 			e := authtest.Start(t, b, authtest.With(map[string]string{"AUTHGATE_TWO_FACTOR_METHODS": "email"}))
 			e.CreateUser("a@example.com", pw)
