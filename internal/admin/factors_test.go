@@ -99,6 +99,10 @@ func TestTOTPAdminLogin(t *testing.T) {
 	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/admin/login/code/") {
 		t.Fatalf("password step: %d %q %s", p.Status, p.Location, errorText(p.Body))
 	}
+	if p := a.get("/admin/login/code/"); !strings.Contains(p.Body, "Enter the code your authenticator app shows") ||
+		!strings.Contains(p.Body, `<option value="totp" selected>`) {
+		t.Fatalf("code page of an app-only login: %s", p.Body)
+	}
 	code := totpCode(t, e, k.Secret)
 	p = a.submit("/admin/login/code/", "/admin/login/code/", url.Values{"code": {code}})
 	if p.Status != http.StatusOK || !strings.Contains(errorText(p.Body), "That code is not valid.") {

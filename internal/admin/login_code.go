@@ -16,7 +16,11 @@ func (p *panel) codePage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withNext(loginPath, next), http.StatusFound)
 		return
 	}
-	p.renderCode(w, r, http.StatusOK, codeForm{Next: next, Info: msgCodeSent})
+	f := codeForm{Next: next, Info: msgCodeSent}
+	if !p.svc.ChallengeMailed(r.Context(), cookieValue(r, challengeCookie)) {
+		f.Info, f.Method = msgUseApp, auth.MethodTOTP
+	}
+	p.renderCode(w, r, http.StatusOK, f)
 }
 
 // codeSubmit finishes a two-factor login.
