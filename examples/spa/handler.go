@@ -14,6 +14,7 @@ import (
 var static embed.FS
 
 // newHandler serves the page, its modules and /config.json, under a Content-Security-Policy that
+// (img-src data: is for the QR code authgate draws when an authenticator app is set up)
 // allows scripts from this origin only and connections to this origin and authgate: an injected
 // inline script cannot run, and a page script cannot send tokens anywhere else.
 func newHandler(c config) (http.Handler, error) {
@@ -32,7 +33,7 @@ func newHandler(c config) (http.Handler, error) {
 		_, _ = w.Write(body)
 	})
 	mux.Handle("GET /", spaFiles(files))
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 		"connect-src 'self' " + c.apiOrigin() + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

@@ -30,6 +30,9 @@ func eventKinds() []string {
 		"recovery_code_used", "recovery_codes_generated", "reuse_detected", "second_factor_locked",
 		"second_factor_unlocked", "session_revoked", "token_blacklisted",
 		"two_factor_failed", "two_factor_lockout", "two_factor_sent", "user_created", "user_updated",
+		// Second factors besides e-mailed codes (issue #16).
+		"two_factor_challenged", "two_factor_method_added", "two_factor_method_removed", "totp_enrolment_started",
+		"second_factor_lock_kept",
 		// Accounts (Djoser's API).
 		"user_signed_up", "signup_existing_address", "activation_sent", "activation_failed",
 		"account_activated", "profile_updated", "reauthentication_failed", "email_change_requested",

@@ -24,6 +24,7 @@ const (
 	msgCodeGone    = "This login attempt is no longer valid. Log in again."
 	msgCodeResent  = "A new code is on its way to your e-mail."
 	msgCodeSent    = "We sent a verification code to your e-mail. Enter it below to finish logging in."
+	msgUseApp      = "Enter the code your authenticator app shows (or a recovery code) to finish logging in."
 	msgLoggedOut   = "You have been logged out."
 	msgCodesLocked = "Too many wrong codes: this account no longer accepts codes. Reset your password, or ask another administrator to unlock it."
 )
@@ -43,6 +44,7 @@ type codeForm struct {
 	Error     string
 	CodeError string
 	Info      string
+	Method    string // "totp" when the code is from an authenticator app
 }
 
 // loginPage shows the login form; someone already logged in goes straight on.

@@ -16,7 +16,11 @@ func (p *panel) codePage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withNext(loginPath, next), http.StatusFound)
 		return
 	}
-	p.renderCode(w, r, http.StatusOK, codeForm{Next: next, Info: msgCodeSent})
+	f := codeForm{Next: next, Info: msgCodeSent}
+	if !p.svc.ChallengeMailed(r.Context(), cookieValue(r, challengeCookie)) {
+		f.Info, f.Method = msgUseApp, auth.MethodTOTP
+	}
+	p.renderCode(w, r, http.StatusOK, f)
 }
 
 // codeSubmit finishes a two-factor login.
@@ -31,7 +35,17 @@ func (p *panel) codeSubmit(w http.ResponseWriter, r *http.Request) {
 		p.renderCode(w, r, http.StatusOK, f)
 		return
 	}
-	u, err := p.svc.FinishStaffTwoFactor(r.Context(), challenge, code, p.client(r))
+	a := auth.Answer{Code: code}
+	if r.PostFormValue("method") == auth.MethodTOTP {
+		a.Method, f.Method = auth.MethodTOTP, auth.MethodTOTP
+	}
+	u, err := p.svc.FinishStaffTwoFactor(r.Context(), challenge, a, p.client(r))
+	var ve *auth.ValidationError
+	if errors.As(err, &ve) { // an app the user has not set up
+		f.CodeError = strings.Join(ve.Fields["method"], " ")
+		p.renderCode(w, r, http.StatusOK, f)
+		return
+	}
 	if errors.Is(err, auth.ErrCodeInvalid) {
 		f.CodeError = msgCodeInvalid
 		p.renderCode(w, r, http.StatusOK, f)

@@ -22,6 +22,8 @@ type userData struct {
 	// CodesLocked: too many failed second-factor checks in a row; Failures counts them.
 	CodesLocked bool
 	Failures    int
+	Factors     []auth.Factor // the second factors the user set up
+	HasTOTP     bool
 	Error       string
 	Sessions    []auth.Session
 	Ended       []auth.EndedSession // the latest ended sessions
@@ -75,6 +77,12 @@ func (p *panel) userDetails(ctx context.Context, s *staffSession, u auth.User) (
 		d.ValidAfter = u.TokensValidAfter
 	}
 	var err error
+	if d.Factors, err = p.svc.Factors(ctx, u); err != nil {
+		return d, err
+	}
+	for _, f := range d.Factors {
+		d.HasTOTP = d.HasTOTP || f.Method == auth.MethodTOTP
+	}
 	if d.Sessions, err = store.Sessions(ctx, u.ID, p.now()); err != nil {
 		return d, err
 	}

@@ -147,6 +147,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	scfg.SessionMaxAge = cfg.SessionMaxAge
 	scfg.SessionsPerUser = cfg.SessionsPerUser
 	scfg.TwoFactor = cfg.TwoFactor
+	scfg.TwoFactorMethods = cfg.TwoFactorMethods
 	scfg.CodeLength = cfg.CodeLength
 	scfg.CodeTTL = cfg.CodeTTL
 	scfg.CodeMaxAttempts = cfg.CodeMaxAttempts

@@ -54,6 +54,10 @@ func passwordDoors() []passwordDoor {
 			return e.Post("/api/2fa/disable/", map[string]string{"password": "guess"},
 				"Authorization", "Bearer "+v.access, "X-Forwarded-For", ip)
 		}},
+		{"totp enrolment", false, 400, func(t *testing.T, e *authtest.Env, v victim, ip string) authtest.Response {
+			return e.Post("/api/2fa/totp/", map[string]string{"password": "guess"},
+				"Authorization", "Bearer "+v.access, "X-Forwarded-For", ip)
+		}},
 		{"password change", false, 400, func(t *testing.T, e *authtest.Env, v victim, ip string) authtest.Response {
 			return e.Post("/api/password/change/", map[string]string{"old_password": "guess", "new_password": "a brand new passphrase"},
 				"Authorization", "Bearer "+v.access, "X-Forwarded-For", ip)

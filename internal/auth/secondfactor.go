@@ -91,9 +91,20 @@ func (s *Service) UnlockSecondFactor(ctx context.Context, u User, actorID string
 }
 
 // unlockAfterReset starts the count again after a password reset: whoever could read the reset
-// mail could read the codes, so the lock has nothing left to protect.
+// mail could read the codes, so the lock has nothing left to protect. Not so for a user with an
+// authenticator app: the mailbox is no proof of the phone, and unlocking would give whoever
+// holds the mailbox another round of guesses at the app's codes after every reset. Their lock
+// stays until an administrator lifts it.
 func (s *Service) unlockAfterReset(ctx context.Context, u User, c Client) {
 	if u.SecondFactorFailures == 0 {
+		return
+	}
+	if app, err := s.hasFactor(ctx, u, MethodEmail); err != nil || app {
+		if err != nil {
+			s.log.Error("second-factor lock kept after a password reset: factors unreadable", "user_id", u.ID, "err", err)
+		} else if s.SecondFactorLocked(u) {
+			s.audit(ctx, "second_factor_lock_kept", u.ID, "", c, "password reset: the account has an authenticator app")
+		}
 		return
 	}
 	if err := s.store.ClearSecondFactorFailures(ctx, u.ID); err != nil {

@@ -26,7 +26,10 @@ type Config struct {
 	// lost rotations: such a token may be one handed out in the lost window.
 	AcceptUnknownRefresh bool
 
-	TwoFactor         string        // "off", "optional" (per user) or "required"
+	TwoFactor string // "off", "optional" (per user) or "required"
+	// TwoFactorMethods are the methods users may enrol (AUTHGATE_TWO_FACTOR_METHODS); a method
+	// already enrolled keeps working at login when it is taken off the list.
+	TwoFactorMethods  []string
 	CodeLength        int           // digits in an e-mailed code
 	CodeTTL           time.Duration // how long a code stays usable
 	CodeMaxAttempts   int           // tries per challenge
@@ -63,6 +66,7 @@ func DefaultConfig() Config {
 		ReuseDetection:         true,
 		AcceptUnknownRefresh:   true,
 		TwoFactor:              "optional",
+		TwoFactorMethods:       []string{MethodTOTP, MethodWebAuthn, MethodEmail},
 		CodeLength:             6,
 		CodeTTL:                10 * time.Minute,
 		CodeMaxAttempts:        5,
@@ -93,7 +97,9 @@ type Pair struct {
 // LoginResult is either a token pair or, with two-factor on, a challenge to finish.
 type LoginResult struct {
 	Pair
-	Challenge string // non-empty when a code was e-mailed instead
+	Challenge string   // non-empty when a second factor is needed instead
+	Methods   []string // with a challenge: the methods that can finish it (methods.go)
+	Mailed    bool     // with a challenge: a code was e-mailed
 }
 
 // Service is authgate's use cases over a Store, a token Manager, a password Hasher and a Mailer.

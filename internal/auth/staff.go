@@ -25,17 +25,22 @@ func (s *Service) StaffLogin(ctx context.Context, email, pw string, c Client) (U
 		s.audit(ctx, "admin_login_failed", u.ID, "", c, "not staff")
 		return User{}, "", ErrNotStaff
 	}
-	if s.twoFactorFor(u) {
-		id, err := s.startChallenge(ctx, u, PurposeStaffLogin, c)
-		return User{}, id, err
+	methods, err := s.Methods(ctx, u)
+	if err != nil {
+		return User{}, "", fmt.Errorf("auth: admin login: %w", err)
+	}
+	if len(methods) > 0 {
+		res, err := s.loginChallenge(ctx, u, PurposeStaffLogin, methods, c)
+		return User{}, res.Challenge, err
 	}
 	s.staffLoggedIn(ctx, u, c, "")
 	return u, "", nil
 }
 
-// FinishStaffTwoFactor completes an admin panel login with the e-mailed or a recovery code.
-func (s *Service) FinishStaffTwoFactor(ctx context.Context, challenge, code string, c Client) (User, error) {
-	ch, err := s.checkCode(ctx, challenge, code, PurposeStaffLogin, c)
+// FinishStaffTwoFactor completes an admin panel login with the e-mailed or a recovery code, or
+// an answer by another of the user's methods.
+func (s *Service) FinishStaffTwoFactor(ctx context.Context, challenge string, a Answer, c Client) (User, error) {
+	ch, err := s.checkCode(ctx, challenge, a, PurposeStaffLogin, c)
 	if err != nil {
 		return User{}, err
 	}

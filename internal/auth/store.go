@@ -16,6 +16,7 @@ type Store interface {
 	AuditStore
 	AdminSessionStore
 	SecondFactorStore
+	TOTPStore
 	AccountStore
 	// Ping reports whether storage answers; ErrUnavailable when it does not.
 	Ping(ctx context.Context) error
@@ -181,6 +182,33 @@ type SecondFactorStore interface {
 	SpendSecondFactorCheck(ctx context.Context, userID string, max int) (int, error)
 	// ClearSecondFactorFailures sets the user's count back to zero.
 	ClearSecondFactorFailures(ctx context.Context, userID string) error
+}
+
+// TOTPFactor is a user's authenticator app (RFC 6238). Secret is sealed (totp.go): the store
+// never sees the shared key.
+type TOTPFactor struct {
+	UserID      string
+	Secret      string
+	CreatedAt   time.Time
+	ConfirmedAt time.Time // zero while enrolment is unfinished: the factor does not count yet
+	LastUsedAt  time.Time
+	LastStep    int64 // the highest time step whose code was accepted
+}
+
+// TOTPStore keeps authenticator apps, one per user.
+type TOTPStore interface {
+	// PutPendingTOTP stores an unconfirmed factor, replacing the user's unconfirmed one;
+	// ErrConflict when the user has a confirmed factor, ErrNotFound when there is no such user.
+	PutPendingTOTP(ctx context.Context, f TOTPFactor) error
+	// TOTPByUser returns the user's factor, confirmed or not; ErrNotFound when there is none.
+	TOTPByUser(ctx context.Context, userID string) (TOTPFactor, error)
+	// UseTOTPStep records that the code of step was accepted, in one atomic step, only while the
+	// factor's last step is below it and the factor is confirmed (or, with confirm, unconfirmed:
+	// it is then confirmed at at). ErrConflict otherwise (a replay, or a race lost), ErrNotFound
+	// when the user has no factor.
+	UseTOTPStep(ctx context.Context, userID string, step int64, at time.Time, confirm bool) error
+	// DeleteTOTP removes the user's factor; ErrNotFound when there is none.
+	DeleteTOTP(ctx context.Context, userID string) error
 }
 
 // AuditStore keeps the audit log.

@@ -52,12 +52,12 @@ func (s *Service) Login(ctx context.Context, email, pw string, c Client) (LoginR
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if s.twoFactorFor(u) {
-		id, err := s.startChallenge(ctx, u, PurposeLogin, c)
-		if err != nil {
-			return LoginResult{}, err
-		}
-		return LoginResult{Challenge: id}, nil
+	methods, err := s.Methods(ctx, u)
+	if err != nil {
+		return LoginResult{}, fmt.Errorf("auth: login: %w", err)
+	}
+	if len(methods) > 0 {
+		return s.loginChallenge(ctx, u, PurposeLogin, methods, c)
 	}
 	ev := s.event("login_ok", u.ID, "", c, "")
 	p, err := s.issuePair(ctx, u, c, &ev)
@@ -126,16 +126,6 @@ func (s *Service) LoginThrottled(ctx context.Context, scope string, c Client) {
 
 // ErrBusy means the server is at its hashing capacity; the client may retry.
 var ErrBusy = errors.New("server busy")
-
-func (s *Service) twoFactorFor(u User) bool {
-	switch s.cfg.TwoFactor {
-	case "required":
-		return true
-	case "optional":
-		return u.TwoFactorEnabled
-	}
-	return false
-}
 
 // waitValidAfter keeps a token minted just after a logout-all in the same second from being
 // refused: iat has whole seconds, so mint no earlier than tokens_valid_after (at most a second).
@@ -551,29 +541,34 @@ func nextSecond(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Second).Add(time.Second)
 }
 
-// ObtainSliding answers POST /api/token/sliding/.
-func (s *Service) ObtainSliding(ctx context.Context, email, pw string, c Client) (string, string, error) {
+// ObtainSliding answers POST /api/token/sliding/: the token, or with a second factor to give
+// the login's challenge.
+func (s *Service) ObtainSliding(ctx context.Context, email, pw string, c Client) (string, LoginResult, error) {
 	u, err := s.checkCredentials(ctx, email, pw, "sliding login", c)
 	if err != nil {
-		return "", "", err
+		return "", LoginResult{}, err
 	}
-	if s.twoFactorFor(u) {
-		id, err := s.startChallenge(ctx, u, PurposeLogin, c)
-		return "", id, err
+	methods, err := s.Methods(ctx, u)
+	if err != nil {
+		return "", LoginResult{}, fmt.Errorf("auth: sliding login: %w", err)
+	}
+	if len(methods) > 0 {
+		res, err := s.loginChallenge(ctx, u, PurposeLogin, methods, c)
+		return "", res, err
 	}
 	if err := s.waitValidAfter(ctx, u); err != nil {
-		return "", "", err
+		return "", LoginResult{}, err
 	}
 	sid := newSessionID()
 	raw, sc, err := s.tokens.Issue(token.TypeSliding, u.ID, token.WithSession(sid))
 	if err != nil {
-		return "", "", fmt.Errorf("auth: mint sliding: %w", err)
+		return "", LoginResult{}, fmt.Errorf("auth: mint sliding: %w", err)
 	}
 	if err := s.store.RecordOutstanding(ctx, outstanding(raw, sc, sid, "", c, s.now())); err != nil {
-		return "", "", err
+		return "", LoginResult{}, err
 	}
 	s.audit(ctx, "login_ok", u.ID, "", c, "sliding token")
-	return raw, "", nil
+	return raw, LoginResult{}, nil
 }
 
 // RefreshSliding answers POST /api/token/sliding/refresh/: same jti, new exp, within refresh_exp.

@@ -93,17 +93,23 @@ func stale(created time.Time, generation int64, u User) bool {
 // startChallenge stores a challenge and e-mails its code. When the mail cannot be delivered the
 // challenge is consumed at once, so nothing usable is left behind (and it does not count against
 // MaxLiveChallenges).
-func (s *Service) startChallenge(ctx context.Context, u User, purpose string, c Client) (string, error) {
+// Without mail (a login of a user who answers with another method) the challenge holds no code
+// and nothing is sent.
+func (s *Service) startChallenge(ctx context.Context, u User, purpose string, mail bool, c Client) (string, error) {
 	if s.SecondFactorLocked(u) {
 		s.audit(ctx, "two_factor_failed", u.ID, "", c, purpose+": codes are locked")
 		return "", ErrSecondFactorLocked
 	}
 	opaque := opaqueID()
 	id := s.hashID(opaque)
-	code := s.newCode()
+	code, codeHash := "", ""
+	if mail {
+		code = s.newCode()
+		codeHash = s.hashCode(id, code)
+	}
 	now := s.now().UTC()
 	ch := Challenge{
-		ID: id, UserID: u.ID, Purpose: purpose, CodeHash: s.hashCode(id, code), CreatedAt: now,
+		ID: id, UserID: u.ID, Purpose: purpose, CodeHash: codeHash, CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.CodeTTL), SentCount: 1, LastSentAt: now, ClientIP: c.IP,
 		UserAgent: truncate(c.UserAgent, 512), Generation: u.CredentialsGeneration,
 	}
@@ -113,6 +119,10 @@ func (s *Service) startChallenge(ctx context.Context, u User, purpose string, c 
 			return "", &ThrottledError{RetryAfter: s.cfg.CodeTTL}
 		}
 		return "", fmt.Errorf("auth: start challenge: %w", err)
+	}
+	if !mail {
+		s.audit(ctx, "two_factor_challenged", u.ID, "", c, purpose)
+		return opaque, nil
 	}
 	if err := s.sendCode(ctx, u, purpose, code); err != nil {
 		s.discardChallenge(ctx, id, u.ID, purpose, c)
@@ -148,16 +158,17 @@ func (s *Service) sendCode(ctx context.Context, u User, purpose, code string) er
 }
 
 // checkCode is checkOwnedCode for a challenge of any user (logins, where the code names the user).
-func (s *Service) checkCode(ctx context.Context, opaque, code, purpose string, c Client) (Challenge, error) {
-	return s.checkOwnedCode(ctx, opaque, code, purpose, "", c)
+func (s *Service) checkCode(ctx context.Context, opaque string, a Answer, purpose string, c Client) (Challenge, error) {
+	return s.checkOwnedCode(ctx, opaque, a, purpose, "", c)
 }
 
 // checkOwnedCode counts one attempt on a live challenge of the given purpose (and, when owner is
-// set, of that user) and checks the code, or for logins a recovery code. It returns the
-// challenge when the code is right; the challenge is then consumed, exactly once even under
-// parallel requests. A challenge of another purpose or user is refused before any attempt is
-// counted, so nobody can use up someone else's tries.
-func (s *Service) checkOwnedCode(ctx context.Context, opaque, code, purpose, owner string, c Client) (Challenge, error) {
+// set, of that user) and checks the answer (methods.go): the e-mailed code, or for logins a
+// recovery code or a code of another method the user has. It returns the challenge when the
+// answer is right; the challenge is then consumed, exactly once even under parallel requests.
+// A challenge of another purpose or user, or an answer by a method the user lacks, is refused
+// before any attempt is counted, so nobody can use up someone else's tries.
+func (s *Service) checkOwnedCode(ctx context.Context, opaque string, a Answer, purpose, owner string, c Client) (Challenge, error) {
 	if !validOpaque(opaque) {
 		return Challenge{}, ErrChallengeInvalid
 	}
@@ -180,6 +191,9 @@ func (s *Service) checkOwnedCode(ctx context.Context, opaque, code, purpose, own
 		s.audit(ctx, "two_factor_failed", ch.UserID, "", c, purpose+": code expired")
 		return Challenge{}, ErrCodeExpired
 	}
+	if err := s.methodAllowed(ctx, ch, a); err != nil {
+		return Challenge{}, err
+	}
 	tried, err := s.store.AttemptChallenge(ctx, id, s.cfg.CodeMaxAttempts)
 	if errors.Is(err, ErrTooManyAttempts) {
 		s.audit(ctx, "two_factor_failed", ch.UserID, "", c, purpose+": too many attempts")
@@ -189,30 +203,18 @@ func (s *Service) checkOwnedCode(ctx context.Context, opaque, code, purpose, own
 		return Challenge{}, fmt.Errorf("auth: check code: %w", err)
 	}
 	ch = tried
-	norm := normalizeCode(code)
-	recovered := false
-	ok, err := s.verifySecondFactor(ctx, ch.UserID, purpose, c, func() (bool, error) {
-		if hmac.Equal([]byte(s.hashCode(id, norm)), []byte(ch.CodeHash)) {
-			return true, nil
-		}
-		if (purpose != PurposeLogin && purpose != PurposeStaffLogin) || len(norm) != recoveryLen {
-			return false, nil
-		}
-		err := s.store.UseRecoveryCode(ctx, ch.UserID, s.hashRecovery(ch.UserID, norm), s.now().UTC())
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return false, fmt.Errorf("auth: check recovery code: %w", err)
-		}
-		recovered = err == nil
-		return recovered, nil
-	})
+	used, err := s.checkAnswer(ctx, ch, a, c)
 	if err != nil {
 		return Challenge{}, err
 	}
-	if recovered {
+	if used == MethodRecovery {
 		s.audit(ctx, "recovery_code_used", ch.UserID, "", c, purpose)
 	}
-	if !ok {
+	if used == "" {
 		detail := fmt.Sprintf("%s: wrong code, attempt %d of %d", purpose, ch.Attempts, s.cfg.CodeMaxAttempts)
+		if a.Method != "" {
+			detail = fmt.Sprintf("%s: wrong %s code, attempt %d of %d", purpose, a.Method, ch.Attempts, s.cfg.CodeMaxAttempts)
+		}
 		s.audit(ctx, "two_factor_failed", ch.UserID, "", c, detail)
 		if ch.Attempts >= s.cfg.CodeMaxAttempts {
 			s.audit(ctx, "two_factor_lockout", ch.UserID, "", c, purpose)
@@ -245,9 +247,15 @@ func (s *Service) challengeUser(ctx context.Context, ch Challenge) (User, error)
 }
 
 // FinishTwoFactor completes a login with the e-mailed code or a recovery code
-// (POST /api/token/2fa/).
+// (POST /api/token/2fa/ without a method).
 func (s *Service) FinishTwoFactor(ctx context.Context, challenge, code string, c Client) (Pair, error) {
-	ch, err := s.checkCode(ctx, challenge, code, PurposeLogin, c)
+	return s.FinishTwoFactorWith(ctx, challenge, Answer{Code: code}, c)
+}
+
+// FinishTwoFactorWith completes a login with an answer by any of the user's methods
+// (POST /api/token/2fa/).
+func (s *Service) FinishTwoFactorWith(ctx context.Context, challenge string, a Answer, c Client) (Pair, error) {
+	ch, err := s.checkCode(ctx, challenge, a, PurposeLogin, c)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -255,7 +263,11 @@ func (s *Service) FinishTwoFactor(ctx context.Context, challenge, code string, c
 	if err != nil {
 		return Pair{}, err
 	}
-	ev := s.event("login_ok", u.ID, "", c, "two-factor")
+	detail := "two-factor"
+	if a.Method != "" {
+		detail = "two-factor: " + a.Method
+	}
+	ev := s.event("login_ok", u.ID, "", c, detail)
 	return s.issuePair(ctx, u, c, &ev)
 }
 
@@ -277,6 +289,9 @@ func (s *Service) ResendCode(ctx context.Context, challenge string, c Client) er
 	now := s.now().UTC()
 	if !ch.ConsumedAt.IsZero() || !now.Before(ch.ExpiresAt) || ch.Purpose == PurposeReset {
 		return ErrChallengeInvalid
+	}
+	if ch.CodeHash == "" {
+		return fieldError("challenge", "No code is e-mailed for this login: answer with another method.")
 	}
 	if ch.Attempts >= s.cfg.CodeMaxAttempts {
 		return ErrTooManyAttempts
@@ -318,13 +333,16 @@ func (s *Service) EnableTwoFactor(ctx context.Context, u User, c Client) (string
 	if u.TwoFactorEnabled {
 		return "", fieldError("non_field_errors", "Two-factor authentication is already enabled.")
 	}
-	return s.startChallenge(ctx, u, PurposeEnable, c)
+	if !s.MethodEnabled(MethodEmail) {
+		return "", fieldError("non_field_errors", "E-mailed codes are not offered on this server.")
+	}
+	return s.startChallenge(ctx, u, PurposeEnable, true, c)
 }
 
 // ConfirmTwoFactor turns two-factor on with the confirmation code and returns fresh recovery codes
 // (shown once).
 func (s *Service) ConfirmTwoFactor(ctx context.Context, u User, challenge, code string, c Client) ([]string, error) {
-	ch, err := s.checkOwnedCode(ctx, challenge, code, PurposeEnable, u.ID, c)
+	ch, err := s.checkOwnedCode(ctx, challenge, Answer{Code: code}, PurposeEnable, u.ID, c)
 	if err != nil {
 		return nil, err
 	}
@@ -370,8 +388,15 @@ func (s *Service) setTwoFactor(ctx context.Context, u User, on bool, actorID str
 		return fmt.Errorf("auth: set two-factor: %w", err)
 	}
 	// Recovery codes die with two-factor: turned on again (by an admin, say), it must not revive
-	// codes that may be why it was turned off.
+	// codes that may be why it was turned off. They stay while another factor (an authenticator
+	// app) still needs them.
+	other := false
 	if !on {
+		if other, err = s.hasFactor(ctx, cur, MethodEmail); err != nil {
+			return fmt.Errorf("auth: set two-factor: %w", err)
+		}
+	}
+	if !on && !other {
 		if err := s.store.ReplaceRecoveryCodes(ctx, u.ID, nil); err != nil {
 			return fmt.Errorf("auth: delete recovery codes: %w", err)
 		}
@@ -400,10 +425,12 @@ type Proof struct {
 // StartRecoveryCodes e-mails a code that RegenerateRecoveryCodes accepts as proof (with its
 // challenge), for users who would rather not type their password.
 func (s *Service) StartRecoveryCodes(ctx context.Context, u User, c Client) (string, error) {
-	if !s.twoFactorFor(u) {
+	if on, err := s.needsSecondFactor(ctx, u); err != nil {
+		return "", err
+	} else if !on {
 		return "", fieldError("non_field_errors", "Two-factor authentication is not enabled.")
 	}
-	return s.startChallenge(ctx, u, PurposeRecoveryCodes, c)
+	return s.startChallenge(ctx, u, PurposeRecoveryCodes, true, c)
 }
 
 // RegenerateRecoveryCodes replaces the user's recovery codes with ten new ones, returned once,
@@ -413,7 +440,9 @@ func (s *Service) StartRecoveryCodes(ctx context.Context, u User, c Client) (str
 // ASVS 5.0 V7.5.1). The owner is mailed a notice. Without two-factor login for the user there
 // is nothing to recover, and it refuses.
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, p Proof, c Client) ([]string, error) {
-	if !s.twoFactorFor(u) {
+	if on, err := s.needsSecondFactor(ctx, u); err != nil {
+		return nil, err
+	} else if !on {
 		return nil, fieldError("non_field_errors", "Two-factor authentication is not enabled.")
 	}
 	if p.Password != "" {
@@ -426,7 +455,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, p Proof, 
 			return nil, fieldError("password", "Your password was entered incorrectly. Please enter it again.")
 		}
 	} else {
-		ch, err := s.checkOwnedCode(ctx, p.Challenge, p.Code, PurposeRecoveryCodes, u.ID, c)
+		ch, err := s.checkOwnedCode(ctx, p.Challenge, Answer{Code: p.Code}, PurposeRecoveryCodes, u.ID, c)
 		if err != nil {
 			return nil, err
 		}
@@ -463,9 +492,10 @@ func (s *Service) newRecoveryCodes(ctx context.Context, u User, c Client) ([]str
 
 // TwoFactorStatus is GET /api/2fa/.
 type TwoFactorStatus struct {
-	Enabled       bool   // logging in takes a code (the user's switch under the server's mode)
-	Mode          string // the server's AUTHGATE_TWO_FACTOR
-	RecoveryCodes int    // unused recovery codes left
+	Enabled       bool     // logging in takes a second factor (the user's factors under the server's mode)
+	Mode          string   // the server's AUTHGATE_TWO_FACTOR
+	RecoveryCodes int      // unused recovery codes left
+	Factors       []Factor // the factors the user set up
 }
 
 // TwoFactorStatus reports the user's two-factor state.
@@ -474,5 +504,13 @@ func (s *Service) TwoFactorStatus(ctx context.Context, u User) (TwoFactorStatus,
 	if err != nil {
 		return TwoFactorStatus{}, fmt.Errorf("auth: two-factor status: %w", err)
 	}
-	return TwoFactorStatus{Enabled: s.twoFactorFor(u), Mode: s.cfg.TwoFactor, RecoveryCodes: n}, nil
+	on, err := s.needsSecondFactor(ctx, u)
+	if err != nil {
+		return TwoFactorStatus{}, fmt.Errorf("auth: two-factor status: %w", err)
+	}
+	factors, err := s.Factors(ctx, u)
+	if err != nil {
+		return TwoFactorStatus{}, err
+	}
+	return TwoFactorStatus{Enabled: on, Mode: s.cfg.TwoFactor, RecoveryCodes: n, Factors: factors}, nil
 }

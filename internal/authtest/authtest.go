@@ -11,8 +11,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -293,4 +295,20 @@ func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TOTP is the code of an authenticator app with the base32 key secret at the instant, computed
+// by Debian's oathtool: an implementation independent of the server's (RFC 6238: SHA-1, six
+// digits, 30-second steps).
+func TOTP(t testing.TB, at time.Time, secret string) string {
+	t.Helper()
+	out, err := exec.Command("oathtool", "--totp", "-b", "-N", "@"+strconv.FormatInt(at.Unix(), 10), secret).CombinedOutput()
+	if err != nil {
+		t.Fatalf("oathtool (apt-get install oathtool): %v: %s", err, out)
+	}
+	code := strings.TrimSpace(string(out))
+	if len(code) != 6 {
+		t.Fatalf("oathtool: %q", out)
+	}
+	return code
 }

@@ -78,6 +78,7 @@ type Config struct {
 	EmailFrom        string
 	EmailTemplateDir string
 	TwoFactor        string
+	TwoFactorMethods []string
 	CodeLength       int
 	CodeTTL          time.Duration
 	CodeMaxAttempts  int
@@ -180,6 +181,7 @@ func settings() []setting {
 		{"AUTHGATE_EMAIL_FROM", "email-from", "authgate <no-reply@localhost>", "From address of e-mails", str(func(c *Config) *string { return &c.EmailFrom })},
 		{"AUTHGATE_EMAIL_TEMPLATE_DIR", "email-template-dir", "", "directory of templates overriding the embedded ones", str(func(c *Config) *string { return &c.EmailTemplateDir })},
 		{"AUTHGATE_TWO_FACTOR", "two-factor", "optional", "off, optional (per user) or required", oneOf(func(c *Config) *string { return &c.TwoFactor }, "off", "optional", "required")},
+		{"AUTHGATE_TWO_FACTOR_METHODS", "two-factor-methods", "totp,webauthn,email", "comma-separated second factors users may set up: totp (authenticator apps), webauthn (passkeys), email (e-mailed codes); a factor already set up keeps working when taken off", list(func(c *Config) *[]string { return &c.TwoFactorMethods })},
 		{"AUTHGATE_TWO_FACTOR_CODE_LENGTH", "two-factor-code-length", "6", "digits in an e-mailed code", integer(func(c *Config) *int { return &c.CodeLength }, 6, 12)},
 		{"AUTHGATE_TWO_FACTOR_CODE_TTL", "two-factor-code-ttl", "10m", "how long an e-mailed code stays valid", dur(func(c *Config) *time.Duration { return &c.CodeTTL })},
 		{"AUTHGATE_TWO_FACTOR_MAX_ATTEMPTS", "two-factor-max-attempts", "5", "code tries per challenge", integer(func(c *Config) *int { return &c.CodeMaxAttempts }, 1, 20)},
@@ -277,6 +279,11 @@ func (c *Config) validate() error {
 	}
 	if c.CodeTTL <= 0 {
 		errs = append(errs, errors.New("AUTHGATE_TWO_FACTOR_CODE_TTL must be positive"))
+	}
+	for _, m := range c.TwoFactorMethods {
+		if m != "totp" && m != "webauthn" && m != "email" {
+			errs = append(errs, fmt.Errorf("AUTHGATE_TWO_FACTOR_METHODS: %q is not one of totp, webauthn, email", m))
+		}
 	}
 	if c.CodeSecret != "" && len(c.CodeSecret) < 32 {
 		errs = append(errs, fmt.Errorf("AUTHGATE_CODE_SECRET is %d bytes; it needs at least 32", len(c.CodeSecret)))

@@ -22,7 +22,7 @@ var ErrUnknownTemplate = errors.New("unknown mail template")
 func templateNames() []string {
 	return []string{"two_factor_code", "password_reset", "two_factor_changed", "password_changed",
 		"activation", "activated", "signup_attempt", "email_reset", "email_change", "username_changed",
-		"email_changed", "invitation", "recovery_codes_regenerated", "second_factor_locked"}
+		"email_changed", "invitation", "recovery_codes_regenerated", "second_factor_locked", "second_factor_changed"}
 }
 
 // rendered is one message's content before MIME encoding.

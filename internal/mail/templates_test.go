@@ -44,6 +44,8 @@ func TestGolden(t *testing.T) {
 		{"two_factor_code_recovery_codes", "two_factor_code", map[string]any{"code": "482913", "minutes": 10, "email": "ada@example.com", "purpose": "recovery_codes"}},
 		{"recovery_codes_regenerated", "recovery_codes_regenerated", map[string]any{"email": "ada@example.com"}},
 		{"second_factor_locked", "second_factor_locked", map[string]any{"email": "ada@example.com", "failures": 100}},
+		{"second_factor_changed_added", "second_factor_changed", map[string]any{"email": "ada@example.com", "method": "An authenticator app", "added": true}},
+		{"second_factor_changed_removed", "second_factor_changed", map[string]any{"email": "ada@example.com", "method": "An authenticator app", "added": false}},
 	}
 	set, err := loadTemplates("")
 	if err != nil {

@@ -18,12 +18,34 @@ type refreshedBody struct {
 }
 
 type challengeBody struct {
-	TwoFactorRequired bool   `json:"two_factor_required"`
-	Challenge         string `json:"challenge"`
-	Detail            string `json:"detail"`
+	TwoFactorRequired bool     `json:"two_factor_required"`
+	Challenge         string   `json:"challenge"`
+	Detail            string   `json:"detail"`
+	Methods           []string `json:"methods,omitempty"`
 }
 
-const challengeSent = "A verification code was sent to your e-mail."
+const (
+	challengeSent   = "A verification code was sent to your e-mail."
+	challengeNoMail = "Confirm the login with your second factor."
+)
+
+// loginChallenge is the answer of a login that needs a second factor. A user who has only the
+// e-mailed code (and recovery codes) gets the answer clients knew before there were several
+// methods, byte for byte; "methods" appears once the user has another method, and the detail
+// says a code was mailed only when one was.
+func loginChallenge(res auth.LoginResult) challengeBody {
+	b := challengeBody{true, res.Challenge, challengeSent, nil}
+	if !res.Mailed {
+		b.Detail = challengeNoMail
+	}
+	for _, m := range res.Methods {
+		if m != auth.MethodEmail && m != auth.MethodRecovery {
+			b.Methods = res.Methods
+			break
+		}
+	}
+	return b
+}
 
 // obtainPair is SimpleJWT's TokenObtainPairView with e-mail login, throttling and two-factor.
 func (h *handler) obtainPair() http.Handler {
@@ -40,7 +62,7 @@ func (h *handler) obtainPair() http.Handler {
 		}
 		noStore(w)
 		if res.Challenge != "" {
-			writeJSON(w, http.StatusOK, challengeBody{true, res.Challenge, challengeSent})
+			writeJSON(w, http.StatusOK, loginChallenge(res))
 			return
 		}
 		h.writePair(w, http.StatusOK, res.Pair, true)
@@ -197,15 +219,15 @@ func (h *handler) obtainSliding() http.Handler {
 		if !ok {
 			return
 		}
-		tok, challenge, err := h.svc.ObtainSliding(r.Context(), email, pw, h.client(r))
-		h.countLogin(err, challenge != "")
+		tok, res, err := h.svc.ObtainSliding(r.Context(), email, pw, h.client(r))
+		h.countLogin(err, res.Challenge != "")
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
 		noStore(w)
-		if challenge != "" {
-			writeJSON(w, http.StatusOK, challengeBody{true, challenge, challengeSent})
+		if res.Challenge != "" {
+			writeJSON(w, http.StatusOK, loginChallenge(res))
 			return
 		}
 		writeJSON(w, http.StatusOK, slidingBody{tok})

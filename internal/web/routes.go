@@ -26,6 +26,9 @@ func (h *handler) registerRoutes() {
 	h.handle("POST", "/api/2fa/confirm/", h.requireAccess(h.twoFactorConfirm()))
 	h.handle("POST", "/api/2fa/disable/", h.requireAccess(h.twoFactorDisable()))
 	h.handle("POST", "/api/2fa/recovery-codes/", h.requireAccess(h.recoveryCodes()))
+	h.handle("POST", "/api/2fa/totp/", h.requireAccess(h.totpBegin()))
+	h.handle("POST", "/api/2fa/totp/confirm/", h.requireAccess(h.totpConfirm()))
+	h.handle("POST", "/api/2fa/totp/disable/", h.requireAccess(h.totpDisable()))
 
 	// Passwords.
 	h.handle("POST", "/api/password/change/", h.requireAccess(h.passwordChange()))

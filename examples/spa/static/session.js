@@ -69,16 +69,26 @@ export class Session extends EventTarget {
     return this.#access !== "";
   }
 
-  /** login answers {challenge, detail} when an e-mailed code is needed, else the user. */
+  /**
+   * login answers {challenge, detail, methods} when a second factor is needed, else the user.
+   * methods lists the ways to finish ("totp", "email", "recovery_code", …); authgate leaves it
+   * out for a user who has e-mailed codes only, and so does this.
+   */
   async login(email, password) {
     const data = await this.#api.call("POST", "/api/token/", { body: { email, password } });
-    if (data?.two_factor_required) return { challenge: data.challenge, detail: data.detail };
+    if (data?.two_factor_required) {
+      return { challenge: data.challenge, detail: data.detail, methods: data.methods ?? null };
+    }
     return this.begin(data);
   }
 
-  /** verifyCode completes a two-factor login and answers the user. */
-  async verifyCode(challenge, code) {
-    return this.begin(await this.#api.call("POST", "/api/token/2fa/", { body: { challenge, code } }));
+  /**
+   * verifyCode completes a two-factor login and answers the user. Without a method the code is
+   * the e-mailed one or a recovery code, as before authgate had several methods.
+   */
+  async verifyCode(challenge, code, method = "") {
+    const body = method ? { challenge, method, code } : { challenge, code };
+    return this.begin(await this.#api.call("POST", "/api/token/2fa/", { body }));
   }
 
   /** resendCode e-mails a new code for the challenge; answers authgate's message. */

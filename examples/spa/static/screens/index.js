@@ -14,11 +14,12 @@ import profile from "./profile.js";
 import password from "./password.js";
 import email from "./email.js";
 import sessions from "./sessions.js";
+import twoFactor from "./two-factor.js";
 import remove from "./delete.js";
 import notFound from "./notfound.js";
 
 export default [
   login, code, signup, inbox, activate, forgot, reset, emailConfirm,
-  account, profile, password, email, sessions, remove,
+  account, profile, password, email, twoFactor, sessions, remove,
   notFound, // last: it has no path and takes every other address
 ];

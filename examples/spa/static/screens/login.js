@@ -32,7 +32,7 @@ export default {
       const res = await session.login(email, password);
       form.reset();
       if (res.challenge) {
-        router.go("/login/code", { state: { challenge: res.challenge, email } });
+        router.go("/login/code", { state: { challenge: res.challenge, email, methods: res.methods, detail: res.detail } });
       } else {
         router.go(router.takeNext() || "/account");
       }
