@@ -17,6 +17,7 @@ type Store interface {
 	AdminSessionStore
 	SecondFactorStore
 	AccountStore
+	IdentityStore
 	// Ping reports whether storage answers; ErrUnavailable when it does not.
 	Ping(ctx context.Context) error
 	Close() error
