@@ -116,7 +116,7 @@ func (h *handler) oauthStart() http.Handler {
 			SameSite: http.SameSiteLaxMode,
 		})
 		noStore(w)
-		http.Redirect(w, r, to, http.StatusFound)
+		found(w, to)
 	})
 }
 
@@ -134,8 +134,6 @@ func (h *handler) oauthCallback() http.Handler {
 		if c, err := r.Cookie(oauthCookie); err == nil {
 			binding = c.Value
 		}
-		http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: "", Path: "/api/oauth/" + p.Name() + "/callback", MaxAge: -1,
-			HttpOnly: true, Secure: strings.HasPrefix(h.publicURL, "https://"), SameSite: http.SameSiteLaxMode})
 		noStore(w)
 		c := h.client(r)
 		f, err := h.svc.TakeOAuthState(r.Context(), p.Name(), q.Get("state"), binding)
@@ -148,8 +146,12 @@ func (h *handler) oauthCallback() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
+		// The state is spent: its cookie goes too (kept on a forged state, which must not
+		// spoil the real sign-in in progress).
+		http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: "", Path: "/api/oauth/" + p.Name() + "/callback", MaxAge: -1,
+			HttpOnly: true, Secure: strings.HasPrefix(h.publicURL, "https://"), SameSite: http.SameSiteLaxMode})
 		back := func(key, val string) {
-			http.Redirect(w, r, f.RedirectTo+"#"+url.Values{key: {val}}.Encode(), http.StatusFound)
+			found(w, f.RedirectTo+"#"+url.Values{key: {val}}.Encode())
 		}
 		if e := q.Get("error"); e != "" || q.Get("code") == "" {
 			reason := "provider_error"
@@ -331,4 +333,10 @@ func (h *handler) unlinkIdentity() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// found sends the browser on, without the little HTML page http.Redirect writes.
+func found(w http.ResponseWriter, to string) {
+	w.Header().Set("Location", to)
+	w.WriteHeader(http.StatusFound)
 }
