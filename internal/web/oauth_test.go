@@ -13,6 +13,7 @@ import (
 
 	"github.com/authgate/authgate/internal/auth"
 	"github.com/authgate/authgate/internal/authtest"
+	"github.com/authgate/authgate/internal/authtest/idptest"
 )
 
 // exchange trades a one-time code at POST /api/oauth/token/.
@@ -48,7 +49,7 @@ func identitiesOf(t *testing.T, e *authtest.Env, email string) []auth.Identity {
 // verified address links to the existing account; the pair works like a password login's.
 func TestOAuthSignIn(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
-		p, g := startIDP(t), startGitHub(t)
+		p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
 		e := socialEnv(t, b, p, g, map[string]string{"AUTHGATE_UPDATE_LAST_LOGIN": "true"})
 
 		r := e.Do(http.MethodGet, "/api/oauth/providers/", nil)
@@ -58,7 +59,7 @@ func TestOAuthSignIn(t *testing.T) {
 		}
 
 		// A new user.
-		p.user("sub-new", "New.Person@Example.com", true)
+		p.User("sub-new", "New.Person@Example.com", true)
 		br := newBrowser(t)
 		l := br.signIn(e, "mock")
 		start, _ := url.Parse(br.startLocation)
@@ -94,7 +95,7 @@ func TestOAuthSignIn(t *testing.T) {
 		}
 
 		// The same subject again, under another address now: the same user, by subject.
-		p.user("sub-new", "renamed@example.com", true)
+		p.User("sub-new", "renamed@example.com", true)
 		r = exchange(e, newBrowser(t).signIn(e, "mock").wantCode(t))
 		if r.Status != 200 || meEmail(t, e, r.Str("access")) != "New.Person@example.com" {
 			t.Fatalf("second sign-in: %d %s", r.Status, r.Raw)
@@ -105,7 +106,7 @@ func TestOAuthSignIn(t *testing.T) {
 
 		// An existing account whose address is verified: linked.
 		old := e.CreateUser("old@example.com", "correct horse battery")
-		p.user("sub-old", "OLD@example.com", true)
+		p.User("sub-old", "OLD@example.com", true)
 		r = exchange(e, newBrowser(t).signIn(e, "mock").wantCode(t))
 		if r.Status != 200 || meEmail(t, e, r.Str("access")) != "old@example.com" {
 			t.Fatalf("linking sign-in: %d %s", r.Status, r.Raw)
@@ -121,7 +122,7 @@ func TestOAuthSignIn(t *testing.T) {
 // TestOAuthRefusals: what must not sign anybody in.
 func TestOAuthRefusals(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
-		p, g := startIDP(t), startGitHub(t)
+		p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
 		e := socialEnv(t, b, p, g, nil)
 
 		t.Run("redirect_to not listed", func(t *testing.T) {
@@ -144,7 +145,7 @@ func TestOAuthRefusals(t *testing.T) {
 			if l.status != http.StatusFound {
 				t.Fatalf("start: %d %s", l.status, l.body)
 			}
-			p.user("sub-state", "state@example.com", true)
+			p.User("sub-state", "state@example.com", true)
 			at := br.open(l.location) // the provider sends the browser to the callback
 			cb, _ := url.Parse(at.location)
 			q := cb.Query()
@@ -167,7 +168,7 @@ func TestOAuthRefusals(t *testing.T) {
 			br2 := newBrowser(t)
 			br2.client.CheckRedirect = br.client.CheckRedirect
 			l = br2.open(e.URL + "/api/oauth/mock/start?" + url.Values{"redirect_to": {frontend}}.Encode())
-			p.user("sub-state2", "state2@example.com", true)
+			p.User("sub-state2", "state2@example.com", true)
 			cb2 := br2.open(l.location).location
 			if got := newBrowser(t).open(cb2); got.status != http.StatusBadRequest || !strings.Contains(got.body, "oauth_state_invalid") {
 				t.Fatalf("another browser: %d %s", got.status, got.body)
@@ -180,29 +181,29 @@ func TestOAuthRefusals(t *testing.T) {
 
 		t.Run("nonce replay", func(t *testing.T) {
 			br := newBrowser(t)
-			p.user("sub-nonce", "nonce@example.com", true)
+			p.User("sub-nonce", "nonce@example.com", true)
 			br.signIn(e, "mock").wantCode(t)
 			var old string
-			p.set(func(p *idp) { old = p.lastNonce })
+			p.Set(func(p *idptest.IDP) { old = p.LastNonce })
 			// The provider's ID token carries an earlier sign-in's nonce: a replayed token.
-			p.set(func(p *idp) { p.nonce = old })
-			p.user("sub-nonce", "nonce@example.com", true)
+			p.Set(func(p *idptest.IDP) { p.Nonce = old })
+			p.User("sub-nonce", "nonce@example.com", true)
 			br.signIn(e, "mock").wantError(t, "provider_refused")
 		})
 
-		refused := func(name string, tamper func(p *idp, c jwt.MapClaims) *mockoidc.Keypair) {
+		refused := func(name string, tamper func(p *idptest.IDP, c jwt.MapClaims) *mockoidc.Keypair) {
 			t.Run(name, func(t *testing.T) {
-				p.set(func(q *idp) { q.tamper = func(c jwt.MapClaims) *mockoidc.Keypair { return tamper(p, c) } })
-				defer p.set(func(q *idp) { q.tamper = nil })
+				p.Set(func(q *idptest.IDP) { q.Tamper = func(c jwt.MapClaims) *mockoidc.Keypair { return tamper(p, c) } })
+				defer p.Set(func(q *idptest.IDP) { q.Tamper = nil })
 				sub := "sub-" + strings.ReplaceAll(name, " ", "-")
-				p.user(sub, sub+"@example.com", true)
+				p.User(sub, sub+"@example.com", true)
 				newBrowser(t).signIn(e, "mock").wantError(t, "provider_refused")
 				if _, err := e.App.Service.UserByEmail(context.Background(), sub+"@example.com"); err == nil {
 					t.Fatal("a user was made")
 				}
 			})
 		}
-		refused("token signed by another key", func(p *idp, c jwt.MapClaims) *mockoidc.Keypair {
+		refused("token signed by another key", func(p *idptest.IDP, c jwt.MapClaims) *mockoidc.Keypair {
 			other, err := mockoidc.RandomKeypair(2048)
 			if err != nil {
 				panic(err)
@@ -210,22 +211,22 @@ func TestOAuthRefusals(t *testing.T) {
 			other.Kid, _ = p.Keypair.KeyID() // the same key id, another key
 			return other
 		})
-		refused("wrong audience", func(p *idp, c jwt.MapClaims) *mockoidc.Keypair {
+		refused("wrong audience", func(p *idptest.IDP, c jwt.MapClaims) *mockoidc.Keypair {
 			c["aud"] = []string{"another-client"}
 			return p.Keypair
 		})
-		refused("wrong issuer", func(p *idp, c jwt.MapClaims) *mockoidc.Keypair {
+		refused("wrong issuer", func(p *idptest.IDP, c jwt.MapClaims) *mockoidc.Keypair {
 			c["iss"] = "https://evil.example/oidc"
 			return p.Keypair
 		})
-		refused("expired ID token", func(p *idp, c jwt.MapClaims) *mockoidc.Keypair {
+		refused("expired ID token", func(p *idptest.IDP, c jwt.MapClaims) *mockoidc.Keypair {
 			c["iat"], c["exp"] = time.Now().Add(-time.Hour).Unix(), time.Now().Add(-time.Minute).Unix()
 			return p.Keypair
 		})
 
 		t.Run("unverified e-mail never links", func(t *testing.T) {
 			owner := e.CreateUser("owner@example.com", "correct horse battery")
-			p.user("sub-attacker", "owner@example.com", false)
+			p.User("sub-attacker", "owner@example.com", false)
 			newBrowser(t).signIn(e, "mock").wantError(t, "email_unverified")
 			if ids := identitiesOf(t, e, owner.Email); len(ids) != 0 {
 				t.Fatalf("linked: %+v", ids)
@@ -239,7 +240,7 @@ func TestOAuthRefusals(t *testing.T) {
 			if r := e.Post("/auth/users/", map[string]string{"email": "squat@example.com", "password": "correct horse battery 9", "re_password": "correct horse battery 9"}); r.Status != 201 {
 				t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
 			}
-			p.user("sub-real-owner", "squat@example.com", true)
+			p.User("sub-real-owner", "squat@example.com", true)
 			newBrowser(t).signIn(e, "mock").wantError(t, "email_in_use")
 			if ids := identitiesOf(t, e, "squat@example.com"); len(ids) != 0 {
 				t.Fatalf("linked: %+v", ids)
@@ -247,7 +248,7 @@ func TestOAuthRefusals(t *testing.T) {
 		})
 
 		t.Run("the one-time code works once", func(t *testing.T) {
-			p.user("sub-twice", "twice@example.com", true)
+			p.User("sub-twice", "twice@example.com", true)
 			code := newBrowser(t).signIn(e, "mock").wantCode(t)
 			if r := exchange(e, code); r.Status != 200 {
 				t.Fatalf("first exchange: %d %s", r.Status, r.Raw)
@@ -265,7 +266,7 @@ func TestOAuthRefusals(t *testing.T) {
 		})
 
 		t.Run("the one-time code expires", func(t *testing.T) {
-			p.user("sub-late", "late@example.com", true)
+			p.User("sub-late", "late@example.com", true)
 			code := newBrowser(t).signIn(e, "mock").wantCode(t)
 			e.Clock.Advance(auth.LoginCodeTTL + time.Second)
 			if r := exchange(e, code); r.Status != 401 {
@@ -288,13 +289,13 @@ func TestOAuthRefusals(t *testing.T) {
 // TestOAuthSignupClosed: an unknown identity makes no account when sign-up is closed.
 func TestOAuthSignupClosed(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
-		p, g := startIDP(t), startGitHub(t)
+		p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
 		e := socialEnv(t, b, p, g, map[string]string{"AUTHGATE_SIGNUP": "closed"})
-		p.user("sub-closed", "closed@example.com", true)
+		p.User("sub-closed", "closed@example.com", true)
 		newBrowser(t).signIn(e, "mock").wantError(t, "signup_closed")
 		// An existing verified account still links and signs in.
 		e.CreateUser("member@example.com", "correct horse battery")
-		p.user("sub-member", "member@example.com", true)
+		p.User("sub-member", "member@example.com", true)
 		if r := exchange(e, newBrowser(t).signIn(e, "mock").wantCode(t)); r.Status != 200 {
 			t.Fatalf("exchange: %d %s", r.Status, r.Raw)
 		}
@@ -305,14 +306,14 @@ func TestOAuthSignupClosed(t *testing.T) {
 // not tokens, and finishes it the same way.
 func TestOAuthTwoFactor(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
-		p, g := startIDP(t), startGitHub(t)
+		p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
 		e := socialEnv(t, b, p, g, nil)
 		u := e.CreateUser("two@example.com", "correct horse battery")
 		if err := e.App.Service.SetTwoFactor(context.Background(), u, true, "", auth.Client{IP: "admin"}); err != nil {
 			t.Fatal(err)
 		}
 		nextMail(t, e, "two@example.com", subject2FAOn)
-		p.user("sub-two", "two@example.com", true)
+		p.User("sub-two", "two@example.com", true)
 		r := exchange(e, newBrowser(t).signIn(e, "mock").wantCode(t))
 		if r.Status != 200 || r.JSON["two_factor_required"] != true || r.Str("challenge") == "" || r.Str("access") != "" {
 			t.Fatalf("exchange: %d %s", r.Status, r.Raw)
@@ -327,9 +328,9 @@ func TestOAuthTwoFactor(t *testing.T) {
 
 // TestOAuthCookieMode: in cookie mode the exchange sets the refresh cookie as /api/token/ does.
 func TestOAuthCookieMode(t *testing.T) {
-	p, g := startIDP(t), startGitHub(t)
+	p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
 	e := socialEnv(t, authtest.SQLite, p, g, map[string]string{"AUTHGATE_REFRESH_COOKIE": "true", "AUTHGATE_REFRESH_COOKIE_SECURE": "false"})
-	p.user("sub-cookie", "cookie@example.com", true)
+	p.User("sub-cookie", "cookie@example.com", true)
 	r := exchange(e, newBrowser(t).signIn(e, "mock").wantCode(t))
 	if r.Status != 200 || r.Str("access") == "" || r.Str("refresh") != "" || !strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), "\n"), "authgate_refresh=") {
 		t.Fatalf("exchange in cookie mode: %d %s %v", r.Status, r.Raw, r.Header.Values("Set-Cookie"))
@@ -340,10 +341,10 @@ func TestOAuthCookieMode(t *testing.T) {
 // id, the address the verified primary one; an account with no verified address is refused.
 func TestOAuthGitHub(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
-		p, g := startIDP(t), startGitHub(t)
+		p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
 		e := socialEnv(t, b, p, g, nil)
-		g.queue(ghUser{ID: 4242, Login: "octo", Name: "Octo Cat", Emails: []ghEmail{
-			{"octo@users.noreply.github.com", false, true}, {"octo@example.com", true, true}}})
+		g.Queue(idptest.GitHubUser{ID: 4242, Login: "octo", Name: "Octo Cat", Emails: []idptest.GitHubEmail{
+			{Email: "octo@users.noreply.github.com", Primary: false, Verified: true}, {Email: "octo@example.com", Primary: true, Verified: true}}})
 		br := newBrowser(t)
 		r := exchange(e, br.signIn(e, "github").wantCode(t))
 		if r.Status != 200 || meEmail(t, e, r.Str("access")) != "octo@example.com" {
@@ -361,13 +362,13 @@ func TestOAuthGitHub(t *testing.T) {
 			t.Errorf("names %q %q", u.FirstName, u.LastName)
 		}
 		// Renamed login, same id: the same user.
-		g.queue(ghUser{ID: 4242, Login: "octo2", Emails: []ghEmail{{"octo@example.com", true, true}}})
+		g.Queue(idptest.GitHubUser{ID: 4242, Login: "octo2", Emails: []idptest.GitHubEmail{{Email: "octo@example.com", Primary: true, Verified: true}}})
 		if r := exchange(e, newBrowser(t).signIn(e, "github").wantCode(t)); r.Status != 200 || meEmail(t, e, r.Str("access")) != "octo@example.com" {
 			t.Fatalf("second sign-in: %d %s", r.Status, r.Raw)
 		}
 		// Only unverified addresses, one of them an existing account's.
 		e.CreateUser("victim@example.com", "correct horse battery")
-		g.queue(ghUser{ID: 666, Login: "mallory", Emails: []ghEmail{{"victim@example.com", true, false}}})
+		g.Queue(idptest.GitHubUser{ID: 666, Login: "mallory", Emails: []idptest.GitHubEmail{{Email: "victim@example.com", Primary: true, Verified: false}}})
 		newBrowser(t).signIn(e, "github").wantError(t, "email_unverified")
 		if ids := identitiesOf(t, e, "victim@example.com"); len(ids) != 0 {
 			t.Fatalf("linked: %+v", ids)
@@ -380,7 +381,7 @@ func TestOAuthGitHub(t *testing.T) {
 // account is not moved.
 func TestIdentitiesLinkUnlink(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
-		p, g := startIDP(t), startGitHub(t)
+		p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
 		e := socialEnv(t, b, p, g, nil)
 		u := e.CreateUser("linker@example.com", "correct horse battery")
 		_, access := e.Login("linker@example.com", "correct horse battery")
@@ -397,7 +398,7 @@ func TestIdentitiesLinkUnlink(t *testing.T) {
 			t.Fatalf("link: %d %s", r.Status, r.Raw)
 		}
 		// A different address at the provider, unverified even: the user proved both accounts.
-		p.user("sub-linked", "elsewhere@example.org", false)
+		p.User("sub-linked", "elsewhere@example.org", false)
 		l := newBrowser(t).open(r.Str("location"))
 		if l.status != http.StatusFound || !strings.HasPrefix(l.location, "http://app.example.test/account#") || l.frag.Get("oauth_linked") != "mock" {
 			t.Fatalf("link landed %d %q %s", l.status, l.location, l.body)
@@ -411,7 +412,7 @@ func TestIdentitiesLinkUnlink(t *testing.T) {
 			t.Fatalf("identities: %d %s", list.Status, list.Raw)
 		}
 		// Signing in with the provider now is signing in as the user.
-		p.user("sub-linked", "elsewhere@example.org", false)
+		p.User("sub-linked", "elsewhere@example.org", false)
 		if x := exchange(e, newBrowser(t).signIn(e, "mock").wantCode(t)); x.Status != 200 || meEmail(t, e, x.Str("access")) != "linker@example.com" {
 			t.Fatalf("sign-in with the linked identity: %d %s", x.Status, x.Raw)
 		}
@@ -426,7 +427,7 @@ func TestIdentitiesLinkUnlink(t *testing.T) {
 		wantEvent(t, e, u.ID, "identity_unlinked", "mock")
 
 		// A user made by a sign-in has no password: its only identity stays.
-		p.user("sub-only", "only@example.com", true)
+		p.User("sub-only", "only@example.com", true)
 		x := exchange(e, newBrowser(t).signIn(e, "mock").wantCode(t))
 		ob := authtest.Bearer(x.Str("access"))
 		only := identitiesOf(t, e, "only@example.com")
@@ -440,7 +441,7 @@ func TestIdentitiesLinkUnlink(t *testing.T) {
 		}
 		// Link GitHub too; then the first may go, and GitHub is the last.
 		lr := e.Post("/api/identities/github/link/", map[string]string{"redirect_to": frontend}, ob...)
-		g.queue(ghUser{ID: 7, Login: "only", Emails: []ghEmail{{"only@example.com", true, true}}})
+		g.Queue(idptest.GitHubUser{ID: 7, Login: "only", Emails: []idptest.GitHubEmail{{Email: "only@example.com", Primary: true, Verified: true}}})
 		if l := newBrowser(t).open(lr.Str("location")); l.frag.Get("oauth_linked") != "github" {
 			t.Fatalf("link github: %d %q %s", l.status, l.location, l.body)
 		}
@@ -457,7 +458,7 @@ func TestIdentitiesLinkUnlink(t *testing.T) {
 
 		// GitHub account 7 is only@'s: linking it to linker@ is refused.
 		lr = e.Post("/api/identities/github/link/", map[string]string{"redirect_to": frontend}, bearer...)
-		g.queue(ghUser{ID: 7, Login: "only", Emails: []ghEmail{{"only@example.com", true, true}}})
+		g.Queue(idptest.GitHubUser{ID: 7, Login: "only", Emails: []idptest.GitHubEmail{{Email: "only@example.com", Primary: true, Verified: true}}})
 		newBrowser(t).open(lr.Str("location")).wantError(t, "identity_in_use")
 	})
 }
