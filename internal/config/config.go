@@ -213,7 +213,7 @@ func settings() []setting {
 		{"AUTHGATE_EMAIL_CHANGE_TOKEN_LIFETIME", "email-change-token-lifetime", "1d", "how long the link confirming a new address works", dur(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
 		{"AUTHGATE_INVITATION_LIFETIME", "invitation-lifetime", "7d", "how long an invitation works", dur(func(c *Config) *time.Duration { return &c.InvitationTTL })},
 
-		{"AUTHGATE_OIDC_PROVIDERS", "oidc-providers", "", "comma-separated names of external identity providers users may sign in with; each is set by AUTHGATE_OIDC_{NAME}_PRESET, _ISSUER, _CLIENT_ID, _CLIENT_SECRET (or _CLIENT_SECRET_FILE), _SCOPES, _TENANT, _LABEL (docs/social-login.md)", str(func(c *Config) *string { return &c.OIDCProvidersList })},
+		{"AUTHGATE_OIDC_PROVIDERS", "oidc-providers", "", "comma-separated names of external identity providers users may sign in with; each is set by AUTHGATE_OIDC_{NAME}_PRESET, _ISSUER, _CLIENT_ID, _CLIENT_SECRET (or _CLIENT_SECRET_FILE), _SCOPES, _TENANT (Microsoft), _LABEL, _AUTH_URL/_TOKEN_URL/_API_URL (GitHub) (docs/social-login.md)", str(func(c *Config) *string { return &c.OIDCProvidersList })},
 		{"AUTHGATE_OIDC_REDIRECT_URLS", "oidc-redirect-urls", "", "comma-separated frontend pages a sign-in with an external provider may return to (redirect_to must be one of them exactly)", list(func(c *Config) *[]string { return &c.OIDCRedirectURLs })},
 
 		{"AUTHGATE_USER_CACHE_TTL", "user-cache-ttl", "0s", "reuse user rows for access-token checks this long (0: off; see README)", dur(func(c *Config) *time.Duration { return &c.UserCacheTTL })},

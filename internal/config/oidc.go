@@ -21,7 +21,7 @@ type OIDCProvider struct {
 	ClientID     string
 	ClientSecret string
 	Scopes       []string
-	Tenant       string // Microsoft Entra ID tenant (id or domain)
+	Tenant       string // Microsoft Entra ID directory (tenant) ID
 	// AuthURL, TokenURL and APIURL are GitHub's OAuth 2.0 endpoints and REST API; overridable
 	// for GitHub Enterprise Server (and for tests).
 	AuthURL, TokenURL, APIURL string
@@ -172,9 +172,9 @@ func loadProvider(name string, getenv func(string) string) (OIDCProvider, error)
 	case PresetMicrosoft:
 		switch {
 		case p.Tenant == "" && p.Issuer == "":
-			errs = append(errs, fmt.Errorf("%s is required (provider %q, preset microsoft): the directory (tenant) id or domain", env("TENANT"), name))
+			errs = append(errs, fmt.Errorf("%s is required (provider %q, preset microsoft): the directory (tenant) ID", env("TENANT"), name))
 		case slices.Contains(multiTenant, strings.ToLower(p.Tenant)):
-			errs = append(errs, fmt.Errorf("%s: %q is a multi-tenant endpoint, whose tokens each name their own issuer; give one tenant's id or domain", env("TENANT"), p.Tenant))
+			errs = append(errs, fmt.Errorf("%s: %q is a multi-tenant endpoint, whose tokens each name their own issuer; give one tenant's directory (tenant) ID", env("TENANT"), p.Tenant))
 		case p.Issuer == "":
 			p.Issuer = "https://login.microsoftonline.com/" + url.PathEscape(p.Tenant) + "/v2.0"
 		}
