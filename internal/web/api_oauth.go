@@ -77,6 +77,10 @@ func (h *handler) oauthStart() http.Handler {
 		if !ok {
 			return
 		}
+		// Each start stores a record: throttled per client address like a login.
+		if !h.throttle(w, r, "login", bucket{"oauth-start:ip:" + throttleAddr(h.clientIP(r)), h.rates.Login}) {
+			return
+		}
 		q := r.URL.Query()
 		redirectTo, linkUser := q.Get("redirect_to"), ""
 		if link := q.Get("link"); link != "" {

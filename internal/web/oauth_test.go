@@ -286,6 +286,22 @@ func TestOAuthRefusals(t *testing.T) {
 	})
 }
 
+// TestOAuthStartThrottled: every start stores a record, so starts are throttled per client
+// address at the login rate.
+func TestOAuthStartThrottled(t *testing.T) {
+	p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
+	e := socialEnv(t, authtest.SQLite, p, g, map[string]string{"AUTHGATE_THROTTLE_LOGIN": "2/min"})
+	start := e.URL + "/api/oauth/mock/start?" + url.Values{"redirect_to": {frontend}}.Encode()
+	br := newBrowser(t)
+	br.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for i := range 3 {
+		l := br.open(start)
+		if want := []int{302, 302, 429}[i]; l.status != want {
+			t.Fatalf("start %d: %d %s, want %d", i+1, l.status, l.body, want)
+		}
+	}
+}
+
 // TestOAuthSignupClosed: an unknown identity makes no account when sign-up is closed.
 func TestOAuthSignupClosed(t *testing.T) {
 	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
