@@ -478,3 +478,47 @@ func TestIdentitiesLinkUnlink(t *testing.T) {
 		newBrowser(t).open(lr.Str("location")).wantError(t, "identity_in_use")
 	})
 }
+
+// TestOAuthMicrosoftPreset: Entra ID's email claim carries no email_verified, so the microsoft
+// preset trusts an address only when the tenant verified its domain (xms_edov); mockoidc stands
+// in for the tenant (its issuer given instead of a tenant id).
+func TestOAuthMicrosoftPreset(t *testing.T) {
+	authtest.ForEachBackend(t, func(t *testing.T, b authtest.Backend) {
+		p, g := idptest.StartIDP(t), idptest.StartGitHub(t)
+		e := socialEnv(t, b, p, g, map[string]string{
+			"AUTHGATE_OIDC_PROVIDERS":           "mock,github,entra",
+			"AUTHGATE_OIDC_ENTRA_PRESET":        "microsoft",
+			"AUTHGATE_OIDC_ENTRA_ISSUER":        p.Issuer(),
+			"AUTHGATE_OIDC_ENTRA_CLIENT_ID":     p.ClientID,
+			"AUTHGATE_OIDC_ENTRA_CLIENT_SECRET": p.ClientSecret,
+		})
+		if r := e.Do(http.MethodGet, "/api/oauth/providers/", nil); !strings.Contains(r.Raw, `"name":"entra","label":"Microsoft"`) {
+			t.Fatalf("providers: %s", r.Raw)
+		}
+		entra := func(edov any) {
+			p.Set(func(q *idptest.IDP) {
+				q.Tamper = func(c jwt.MapClaims) *mockoidc.Keypair {
+					delete(c, "email_verified")
+					if edov != nil {
+						c["xms_edov"] = edov
+					}
+					return p.Keypair
+				}
+			})
+		}
+		defer p.Set(func(q *idptest.IDP) { q.Tamper = nil })
+		e.CreateUser("employee@contoso.example", "correct horse battery")
+		entra(nil)
+		p.User("entra-1", "employee@contoso.example", true)
+		newBrowser(t).signIn(e, "entra").wantError(t, "email_unverified")
+		entra(false)
+		p.User("entra-1", "employee@contoso.example", true)
+		newBrowser(t).signIn(e, "entra").wantError(t, "email_unverified")
+		entra("true") // Entra sends some booleans as strings
+		p.User("entra-1", "employee@contoso.example", true)
+		r := exchange(e, newBrowser(t).signIn(e, "entra").wantCode(t))
+		if r.Status != 200 || meEmail(t, e, r.Str("access")) != "employee@contoso.example" {
+			t.Fatalf("exchange: %d %s", r.Status, r.Raw)
+		}
+	})
+}
