@@ -28,6 +28,7 @@ func TestSPASocialLogin(t *testing.T) {
 	}
 	b.waitText("login-with-mock", "Sign in with Mock ID")
 	b.waitText("login-with-github", "Sign in with GitHub")
+	b.shot("login-social")
 
 	p.User("spa-sub", "oidc.user@example.com", true)
 	b.click("login-with-mock")
