@@ -65,7 +65,12 @@ func cmdFlushExpired(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "done: %d expired tokens, %d expired challenges, %d expired admin sessions, %d ended sessions, %d expired account links deleted\n", total, ch, ss, es, at)
+	// Sign-ins with external providers that were abandoned, and their unused one-time codes.
+	of, err := a.DB.DeleteExpiredOAuthFlows(ctx, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "done: %d expired tokens, %d expired challenges, %d expired admin sessions, %d ended sessions, %d expired account links, %d expired sign-ins with providers deleted\n", total, ch, ss, es, at, of)
 	return nil
 }
 

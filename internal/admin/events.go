@@ -37,6 +37,9 @@ func eventKinds() []string {
 		"user_signed_up", "signup_existing_address", "activation_sent", "activation_failed",
 		"account_activated", "profile_updated", "reauthentication_failed", "email_change_requested",
 		"email_changed", "email_reset_requested", "invitation_sent", "account_deleted",
+		// Sign-in with external identity providers.
+		"identity_linked", "identity_unlinked", "identity_unlink_refused", "oauth_login_failed",
+		"oauth_login_refused", "oauth_link_refused",
 	}
 }
 

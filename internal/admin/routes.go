@@ -27,6 +27,7 @@ func (p *panel) routes() *http.ServeMux {
 	handle("/admin/users/{id}/sessions/{sid}/end/", methods{"POST": p.staff(p.userEndSession)})
 	handle("/admin/users/{id}/unlock-codes/", methods{"POST": p.staff(p.userUnlockCodes)})
 	handle("/admin/users/{id}/remove-totp/", methods{"POST": p.staff(p.userRemoveTOTP)})
+	handle("/admin/users/{id}/identities/{iid}/remove/", methods{"POST": p.staff(p.userRemoveIdentity)})
 	handle("/admin/tokens/", methods{"GET": p.staff(p.tokenList)})
 	handle("/admin/tokens/blacklist/", methods{"POST": p.staff(p.tokenBlacklistSelected)})
 	handle("/admin/tokens/{jti}/", methods{"GET": p.staff(p.tokenPage)})

@@ -29,6 +29,8 @@ type userData struct {
 	Ended       []auth.EndedSession // the latest ended sessions
 	Tokens      []tokenRow
 	Events      []eventRow
+	// Identities are the user's accounts at external identity providers (issue #19).
+	Identities []auth.Identity
 }
 
 // loadUser reads the user named in the path; an unknown or malformed id is the 404 page.
@@ -94,6 +96,9 @@ func (p *panel) userDetails(ctx context.Context, s *staffSession, u auth.User) (
 		return d, err
 	}
 	d.Tokens = p.tokenRows(tokens)
+	if d.Identities, err = p.svc.Identities(ctx, u); err != nil {
+		return d, err
+	}
 	events, err := store.ListEvents(ctx, auth.EventQuery{UserID: u.ID, Limit: 10})
 	if err != nil {
 		return d, err

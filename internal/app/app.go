@@ -21,6 +21,7 @@ import (
 	"github.com/authgate/authgate/internal/mail"
 	"github.com/authgate/authgate/internal/notify"
 	"github.com/authgate/authgate/internal/password"
+	"github.com/authgate/authgate/internal/social"
 	"github.com/authgate/authgate/internal/store"
 	"github.com/authgate/authgate/internal/throttle"
 	"github.com/authgate/authgate/internal/token"
@@ -58,6 +59,8 @@ type Options struct {
 	// console mail sender — stay silent, and no mailer is opened (anything that would mail gets
 	// ErrMailFailed). Keys are still read and checked.
 	Offline bool
+	// ProviderClient, when set, is the HTTP client that reaches external identity providers.
+	ProviderClient *http.Client
 }
 
 // Open builds the App. Storage is reached (with retries) and migrated unless NoMigrate.
@@ -233,7 +236,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		AuthHeaderTypes: cfg.AuthHeaderTypes, CORS: web.CORSConfig{AllowedOrigins: cfg.CORSAllowedOrigins},
 		TrustedProxies: cfg.TrustedProxies, Version: Version, Now: o.Now, Admin: adm,
 		DjoserPrefix: cfg.DjoserPrefix, PublicURL: publicURL,
-		IntrospectionClients: clients,
+		IntrospectionClients: clients, Providers: providers(cfg, publicURL, o),
+		OAuthRedirects: cfg.OIDCRedirectURLs,
 		Cookie: web.CookieConfig{Enabled: cfg.RefreshCookie, Secure: cfg.RefreshCookieSecure,
 			BodyToo: cfg.RefreshCookieBody, Domain: cfg.RefreshCookieDomain},
 	})
@@ -337,4 +341,13 @@ func (a *App) Close() error {
 	}
 	a.closers = nil
 	return errors.Join(errs...)
+}
+
+// providers are the external identity providers of AUTHGATE_OIDC_PROVIDERS.
+func providers(cfg config.Config, publicURL string, o Options) []web.IdentityProvider {
+	var out []web.IdentityProvider
+	for _, p := range cfg.OIDCProviders {
+		out = append(out, social.New(p, publicURL, o.ProviderClient, o.Now))
+	}
+	return out
 }

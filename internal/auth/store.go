@@ -18,6 +18,7 @@ type Store interface {
 	SecondFactorStore
 	TOTPStore
 	AccountStore
+	IdentityStore
 	// Ping reports whether storage answers; ErrUnavailable when it does not.
 	Ping(ctx context.Context) error
 	Close() error

@@ -106,6 +106,12 @@ type Config struct {
 	EmailChangeTTL          time.Duration
 	InvitationTTL           time.Duration
 
+	// OIDCProvidersList is AUTHGATE_OIDC_PROVIDERS as given; OIDCProviders the providers it
+	// declares, read from their AUTHGATE_OIDC_{NAME}_… variables (oidc.go).
+	OIDCProvidersList string
+	OIDCProviders     []OIDCProvider
+	OIDCRedirectURLs  []string
+
 	UserCacheTTL      time.Duration
 	AdminCookieSecure bool
 	AdminSessionTTL   time.Duration
@@ -209,6 +215,9 @@ func settings() []setting {
 		{"AUTHGATE_EMAIL_CHANGE_TOKEN_LIFETIME", "email-change-token-lifetime", "1d", "how long the link confirming a new address works", dur(func(c *Config) *time.Duration { return &c.EmailChangeTTL })},
 		{"AUTHGATE_INVITATION_LIFETIME", "invitation-lifetime", "7d", "how long an invitation works", dur(func(c *Config) *time.Duration { return &c.InvitationTTL })},
 
+		{"AUTHGATE_OIDC_PROVIDERS", "oidc-providers", "", "comma-separated names of external identity providers users may sign in with; each is set by AUTHGATE_OIDC_{NAME}_PRESET, _ISSUER, _CLIENT_ID, _CLIENT_SECRET (or _CLIENT_SECRET_FILE), _SCOPES, _TENANT (Microsoft), _LABEL, _AUTH_URL/_TOKEN_URL/_API_URL (GitHub) (docs/social-login.md)", str(func(c *Config) *string { return &c.OIDCProvidersList })},
+		{"AUTHGATE_OIDC_REDIRECT_URLS", "oidc-redirect-urls", "", "comma-separated frontend pages a sign-in with an external provider may return to (redirect_to must be one of them exactly)", list(func(c *Config) *[]string { return &c.OIDCRedirectURLs })},
+
 		{"AUTHGATE_USER_CACHE_TTL", "user-cache-ttl", "0s", "reuse user rows for access-token checks this long (0: off; see README)", dur(func(c *Config) *time.Duration { return &c.UserCacheTTL })},
 		{"AUTHGATE_ADMIN_COOKIE_SECURE", "admin-cookie-secure", "false", "always mark admin cookies Secure (they are whenever the request came over TLS)", boolean(func(c *Config) *bool { return &c.AdminCookieSecure })},
 		{"AUTHGATE_ADMIN_SESSION_TTL", "admin-session-ttl", "8h", "admin panel session lifetime", dur(func(c *Config) *time.Duration { return &c.AdminSessionTTL })},
@@ -261,6 +270,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if err := loadProviders(&c, getenv); err != nil {
 		return c, nil, err
 	}
 	if err := c.validate(); err != nil {

@@ -39,6 +39,16 @@ func UnknownVariables(environ []string) []Unknown {
 		known = append(known, s.env)
 		isKnown[s.env] = true
 	}
+	// The providers AUTHGATE_OIDC_PROVIDERS declares have variables of their own: those of a
+	// provider not declared (AUTHGATE_OIDC_GOOGEL_CLIENT_ID) are typos like any other.
+	for _, kv := range environ {
+		if name, v, _ := strings.Cut(kv, "="); name == "AUTHGATE_OIDC_PROVIDERS" {
+			for _, p := range providerVariables(declaredProviders(v)) {
+				known = append(known, p)
+				isKnown[p] = true
+			}
+		}
+	}
 	seen := map[string]bool{}
 	var out []Unknown
 	for _, kv := range environ {

@@ -41,6 +41,21 @@ func TestUnknownVariables(t *testing.T) {
 	if s := got[0].String(); s != "AUTHGATE_ACESS_TOKEN_LIFETIME is not a setting and is ignored; did you mean AUTHGATE_ACCESS_TOKEN_LIFETIME?" {
 		t.Errorf("warning %q", s)
 	}
+	got = UnknownVariables([]string{
+		"AUTHGATE_OIDC_PROVIDERS=google,corp",
+		"AUTHGATE_OIDC_GOOGLE_CLIENT_ID=x",
+		"AUTHGATE_OIDC_CORP_ISSUER=https://idp.example.com",
+		"AUTHGATE_OIDC_CORP_CLIENT_SECRET_FILE=/run/secrets/corp",
+		"AUTHGATE_OIDC_GOOGEL_CLIENT_ID=y",
+		"AUTHGATE_OIDC_GITHUB_CLIENT_ID=z", // a provider not declared
+	})
+	want = []Unknown{
+		{"AUTHGATE_OIDC_GITHUB_CLIENT_ID", "AUTHGATE_OIDC_GOOGLE_CLIENT_ID"},
+		{"AUTHGATE_OIDC_GOOGEL_CLIENT_ID", "AUTHGATE_OIDC_GOOGLE_CLIENT_ID"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("provider variables: UnknownVariables = %v\nwant %v", got, want)
+	}
 	if got := UnknownVariables(nil); len(got) != 0 {
 		t.Errorf("an empty environment: %v", got)
 	}
@@ -86,7 +101,7 @@ func TestEveryAuthgateVariableIsKnown(t *testing.T) {
 		}
 		checked++
 		for _, v := range name.FindAllString(string(b), -1) {
-			if !known[v] && nonSettings[v] == "" {
+			if !known[v] && nonSettings[v] == "" && !IsProviderVariable(v) {
 				t.Errorf("%s uses %s, which is neither a setting nor in nonSettings (unknown.go)", rel, v)
 			}
 		}

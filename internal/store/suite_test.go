@@ -75,6 +75,7 @@ func runStoreSuite(t *testing.T, b backend) {
 	cases = append(cases, accountCases...)
 	cases = append(cases, securityCases...)
 	cases = append(cases, totpCases...)
+	cases = append(cases, identityCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -76,6 +76,16 @@ func (h *handler) registerRoutes() {
 	h.handle("DELETE", "/api/sessions/{id}/", h.requireAccess(h.revokeSession()))
 	h.handle("POST", "/api/sessions/logout-others/", h.requireAccess(h.logoutOthers()))
 
+	// Sign-in with external identity providers (issue #19; docs/social-login.md), and the
+	// caller's linked identities.
+	h.handle("GET", "/api/oauth/providers/", h.oauthProviders())
+	h.handle("GET", "/api/oauth/{provider}/start/", h.oauthStart())
+	h.handle("GET", "/api/oauth/{provider}/callback/", h.oauthCallback())
+	h.handle("POST", "/api/oauth/token/", h.oauthToken())
+	h.handle("GET", "/api/identities/", h.requireAccess(h.identities()))
+	h.handle("POST", "/api/identities/{provider}/link/", h.requireAccess(h.linkIdentity()))
+	h.handle("DELETE", "/api/identities/{id}/", h.requireAccess(h.unlinkIdentity()))
+
 	// Keys and discovery.
 	h.handle("GET", "/.well-known/jwks.json", h.jwks())
 	h.handle("GET", "/.well-known/openid-configuration", h.discovery())

@@ -53,6 +53,11 @@ type Deps struct {
 	// PublicURL is this server as browsers reach it, without a trailing slash (for absolute
 	// links in answers, such as the next page of users).
 	PublicURL string
+	// Providers are the external identity providers users may sign in with (issue #19), in
+	// the order of AUTHGATE_OIDC_PROVIDERS; OAuthRedirects the frontend pages a sign-in may
+	// return to.
+	Providers      []IdentityProvider
+	OAuthRedirects []string
 }
 
 // CookieConfig is the opt-in refresh cookie mode for browser frontends.
@@ -88,6 +93,10 @@ type handler struct {
 	introClients map[string][32]byte
 
 	// patterns are the paths with {name} segments, tried in order when routes has no entry.
+	providers      map[string]IdentityProvider
+	providerOrder  []string
+	oauthRedirects []string
+
 	patterns []*patternRoute
 	table    []Route // every registered route, in order (Routes)
 }
@@ -128,6 +137,11 @@ func newHandler(d Deps) *handler {
 		schemes: d.AuthHeaderTypes, cors: newCORS(d.CORS), proxies: d.TrustedProxies, cookie: d.Cookie,
 		version: d.Version, now: d.Now, routes: map[string]map[string]http.Handler{}, admin: d.Admin,
 		djoser: d.DjoserPrefix, publicURL: strings.TrimSuffix(d.PublicURL, "/"), pages: http.NewServeMux(),
+	}
+	h.providers, h.oauthRedirects = map[string]IdentityProvider{}, d.OAuthRedirects
+	for _, p := range d.Providers {
+		h.providers[p.Name()] = p
+		h.providerOrder = append(h.providerOrder, p.Name())
 	}
 	h.introClients = make(map[string][32]byte, len(d.IntrospectionClients))
 	for id, secret := range d.IntrospectionClients {

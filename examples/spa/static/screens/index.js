@@ -3,6 +3,7 @@
 
 import login from "./login.js";
 import code from "./code.js";
+import elsewhere from "./social.js";
 import signup from "./signup.js";
 import inbox from "./inbox.js";
 import activate from "./activate.js";
@@ -19,7 +20,7 @@ import remove from "./delete.js";
 import notFound from "./notfound.js";
 
 export default [
-  login, code, signup, inbox, activate, forgot, reset, emailConfirm,
+  login, code, elsewhere, signup, inbox, activate, forgot, reset, emailConfirm,
   account, profile, password, email, twoFactor, sessions, remove,
   notFound, // last: it has no path and takes every other address
 ];
