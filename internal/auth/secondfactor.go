@@ -63,9 +63,15 @@ func (s *Service) secondFactorLocked(ctx context.Context, userID string, c Clien
 		s.log.Warn("second-factor lock notice not sent", "user_id", userID, "err", err)
 		return
 	}
+	// A reset lifts the lock only for a user with no factor beyond the mailbox
+	// (unlockAfterReset): the notice must not promise more. Unknown counts as kept.
+	kept, err := s.hasFactor(ctx, u, MethodEmail)
+	if err != nil {
+		kept = true
+	}
 	if s.mailer != nil {
 		if err := s.mailer.Send(ctx, u.Email, "second_factor_locked", map[string]any{
-			"email": u.Email, "failures": s.cfg.MaxFactorFailures,
+			"email": u.Email, "failures": s.cfg.MaxFactorFailures, "reset_unlocks": !kept,
 		}); err != nil {
 			s.log.Warn("second-factor lock notice not sent", "user_id", userID, "err", err)
 		}

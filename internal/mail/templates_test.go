@@ -43,7 +43,7 @@ func TestGolden(t *testing.T) {
 		{"invitation", "invitation", map[string]any{"link": "https://auth.example.com/accounts/invitation/tok_3f9a", "token": "tok_3f9a", "lifetime": 7 * 24 * time.Hour, "email": "grace@example.com", "site": "example.com"}},
 		{"two_factor_code_recovery_codes", "two_factor_code", map[string]any{"code": "482913", "minutes": 10, "email": "ada@example.com", "purpose": "recovery_codes"}},
 		{"recovery_codes_regenerated", "recovery_codes_regenerated", map[string]any{"email": "ada@example.com"}},
-		{"second_factor_locked", "second_factor_locked", map[string]any{"email": "ada@example.com", "failures": 100}},
+		{"second_factor_locked", "second_factor_locked", map[string]any{"email": "ada@example.com", "failures": 100, "reset_unlocks": true}},
 		{"second_factor_changed_added", "second_factor_changed", map[string]any{"email": "ada@example.com", "method": "An authenticator app", "added": true}},
 		{"second_factor_changed_removed", "second_factor_changed", map[string]any{"email": "ada@example.com", "method": "An authenticator app", "added": false}},
 	}
@@ -143,6 +143,7 @@ func TestRenderErrors(t *testing.T) {
 		{"two_factor_changed", map[string]any{"email": "a@example.com"}, `"enabled"`},
 		{"password_reset", map[string]any{"link": "", "minutes": 1, "email": "a@example.com"}, `"token"`},
 		{"second_factor_locked", map[string]any{"email": "a@example.com"}, `"failures"`},
+		{"second_factor_locked", map[string]any{"email": "a@example.com", "failures": 1}, `"reset_unlocks"`},
 	}
 	for _, tt := range tests {
 		_, err := set.render(tt.template, tt.data)

@@ -293,13 +293,15 @@ type locationBody struct {
 // and answers the start URL that carries it; the frontend sends the browser there.
 func (h *handler) linkIdentity() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := h.provider(w, r)
-		if !ok {
-			return
-		}
+		// The body first: its size and shape are refused before anything is looked up, as on
+		// every other route (CONTRACT "oversized body").
 		in, err := readInput(w, r)
 		if err != nil {
 			h.fail(w, r, err)
+			return
+		}
+		p, ok := h.provider(w, r)
+		if !ok {
 			return
 		}
 		to, _ := in.str("redirect_to", true)

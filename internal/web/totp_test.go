@@ -308,7 +308,10 @@ func TestTOTPLimits(t *testing.T) {
 			// Removing the app by a code is a second-factor check too, under the same ceiling.
 			wantBody(t, "three, at removal", e.Post("/api/2fa/totp/disable/", map[string]string{"code": otherCode(code, 2)}, authtest.Bearer(access)...),
 				400, `{"code":["The code is invalid."]}`)
-			nextMail(t, e, "a@example.com", "Codes are locked on your authgate account")
+			// The notice says what unlocks this account: an administrator, not a reset.
+			if m := nextMail(t, e, "a@example.com", "Codes are locked on your authgate account"); !strings.Contains(m.Text, "a password reset does not") {
+				t.Errorf("the lock notice of an app's owner promises a reset unlocks:\n%s", m.Text)
+			}
 			wantEvent(t, e, u.ID, "second_factor_locked", "3 failed code checks")
 			wantBody(t, "the right code once locked", finishTOTP(e, ch, code), 403, bodyFactorLocked)
 			wantBody(t, "removal once locked", e.Post("/api/2fa/totp/disable/", map[string]string{"code": code}, authtest.Bearer(access)...), 403, bodyFactorLocked)
