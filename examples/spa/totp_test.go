@@ -64,6 +64,8 @@ func TestSPATOTP(t *testing.T) {
 	if n := len(s.e.Mail.Messages()) - mails; n != 0 {
 		t.Fatalf("%d mails at a login with an app", n)
 	}
+	// The overview says logging in asks for a second factor, though e-mailed codes are off.
+	b.waitText("user-2fa", "On")
 
 	// With e-mailed codes on too, the user chooses; here the e-mailed code.
 	u.TwoFactorEnabled = true

@@ -57,11 +57,18 @@ export default {
   },
 };
 
-// load reads the names from Djoser's users/me/ (and, when fresh, the user from /api/me/).
+// load reads the names from Djoser's users/me/, whether logging in asks for a second factor
+// from /api/2fa/ (/api/me/'s two_factor_enabled is the e-mailed codes' switch alone: an
+// authenticator app is not in it), and, when fresh, the user from /api/me/.
 async function load({ session, accounts }, fresh) {
-  const [, names] = await Promise.all([fresh || !session.user ? session.me() : null, accounts.me()]);
+  const [, names, tf] = await Promise.all([
+    fresh || !session.user ? session.me() : null,
+    accounts.me(),
+    session.authorized("GET", "/api/2fa/"),
+  ]);
   const full = [names.first_name, names.last_name].filter(Boolean).join(" ");
   $("user-name").textContent = full || "—";
+  $("user-2fa").textContent = tf.enabled ? "On" : "Off";
 }
 
 function render(user) {
