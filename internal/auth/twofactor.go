@@ -454,6 +454,23 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, u User, p Proof, 
 			s.audit(ctx, "two_factor_failed", u.ID, "", c, "recovery codes: wrong password")
 			return nil, fieldError("password", "Your password was entered incorrectly. Please enter it again.")
 		}
+	} else if p.Challenge == "" {
+		// An authenticator app's code proves the second factor as well as a mailed one.
+		if app, err := (totpFactor{s}).enrolled(ctx, u); err != nil {
+			return nil, err
+		} else if !app {
+			return nil, fieldError("challenge", "This field is required.")
+		}
+		ok, err := s.verifySecondFactor(ctx, u.ID, "recovery codes", c, func() (bool, error) {
+			return s.checkTOTP(ctx, u.ID, p.Code, false, c)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			s.audit(ctx, "two_factor_failed", u.ID, "", c, "recovery codes: wrong totp code")
+			return nil, fieldError("code", "The code is invalid.")
+		}
 	} else {
 		ch, err := s.checkOwnedCode(ctx, p.Challenge, Answer{Code: p.Code}, PurposeRecoveryCodes, u.ID, c)
 		if err != nil {

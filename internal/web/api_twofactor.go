@@ -235,12 +235,10 @@ func (h *handler) recoveryCodes() http.Handler {
 		p.Password, _ = in.str("password", false)
 		p.Challenge, _ = in.str("challenge", false)
 		p.Code, _ = in.str("code", false)
-		if p.Password == "" && (p.Challenge != "") != (p.Code != "") {
-			for _, f := range []string{"challenge", "code"} {
-				if _, present := in.vals[f]; !present {
-					in.errs.add(f, "This field is required.")
-				}
-			}
+		// A code alone is an authenticator app's (the service asks for the challenge when the
+		// user has no app); a challenge always comes with the e-mailed code.
+		if p.Password == "" && p.Challenge != "" && p.Code == "" {
+			in.errs.add("code", "This field is required.")
 		}
 		if !in.errs.empty() {
 			writeFields(w, in.errs)

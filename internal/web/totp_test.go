@@ -209,6 +209,19 @@ func TestTOTPStory(t *testing.T) {
 			}
 		}
 
+		// New recovery codes, proved by a code of the app (no mail round trip); a wrong one and
+		// a replayed one are refused.
+		nextStep(e)
+		code = oathtool(t, e, secret)
+		wantBody(t, "recovery codes, wrong app code", e.Post("/api/2fa/recovery-codes/", map[string]string{"code": otherCode(code, 4)}, bearer...),
+			400, `{"code":["The code is invalid."]}`)
+		if r := e.Post("/api/2fa/recovery-codes/", map[string]string{"code": code}, bearer...); r.Status != 200 || len(r.JSON["recovery_codes"].([]any)) != 10 {
+			t.Fatalf("recovery codes by an app code: %d %s", r.Status, r.Raw)
+		}
+		nextMail(t, e, "a@example.com", subjectRecovery)
+		wantBody(t, "recovery codes, the app code again", e.Post("/api/2fa/recovery-codes/", map[string]string{"code": code}, bearer...),
+			400, `{"code":["The code is invalid."]}`)
+
 		// Removal: the password or a code; the last factor takes the recovery codes with it.
 		nextStep(e)
 		wantBody(t, "disable without proof", e.Post("/api/2fa/totp/disable/", nil, bearer...),

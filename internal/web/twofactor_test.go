@@ -334,6 +334,9 @@ func TestRecoveryCodes(t *testing.T) {
 			t.Errorf("%d recovery codes audited as used, want 3", got)
 		}
 
+		// A code alone is an authenticator app's: without one, it needs its mail's challenge.
+		wantBody(t, "recovery codes, a code without challenge", e.Post("/api/2fa/recovery-codes/", map[string]string{"code": "123456"}, authtest.Bearer(access)...),
+			400, `{"challenge":["This field is required."]}`)
 		// New codes (the password proves it is the owner) replace the old ones, unused ones
 		// included, and the owner is told.
 		r = e.Post("/api/2fa/recovery-codes/", map[string]string{"password": pw}, authtest.Bearer(access)...)
