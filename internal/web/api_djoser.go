@@ -259,8 +259,8 @@ func (h *handler) reauth(w http.ResponseWriter, r *http.Request, in *input) (aut
 	return p, true
 }
 
-// throttleReauth applies the login rate per account and client address to a current_password
-// check, as authgate's own password change does.
+// throttleReauth applies the login rate per account and client address to every password check
+// of a logged-in caller: password change, two-factor and app changes, Djoser's current_password.
 func (h *handler) throttleReauth(w http.ResponseWriter, r *http.Request) bool {
 	return h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(caller(r).Email) + "|" + h.bucketAddr(r), h.rates.Login})
 }

@@ -21,7 +21,7 @@ func (h *handler) passwordChange() http.Handler {
 			return
 		}
 		u := caller(r)
-		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}) {
+		if !h.throttleReauth(w, r) {
 			return
 		}
 		oldPw, _ := in.str("old_password", true)

@@ -193,7 +193,7 @@ func (h *handler) twoFactorDisable() http.Handler {
 			return
 		}
 		u := caller(r)
-		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}) {
+		if !h.throttleReauth(w, r) {
 			return
 		}
 		pw, _ := in.str("password", true)
@@ -254,7 +254,7 @@ func (h *handler) recoveryCodes() http.Handler {
 			writeJSON(w, http.StatusOK, challengeOnly{id, challengeSent})
 			return
 		}
-		if p.Password != "" && !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}) {
+		if p.Password != "" && !h.throttleReauth(w, r) {
 			return
 		}
 		codes, err := h.svc.RegenerateRecoveryCodes(r.Context(), u, p, h.client(r))
@@ -287,7 +287,7 @@ func (h *handler) totpBegin() http.Handler {
 			return
 		}
 		u := caller(r)
-		if !h.throttle(w, r, "login", bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}) {
+		if !h.throttleReauth(w, r) {
 			return
 		}
 		pw, _ := in.str("password", true)
@@ -356,12 +356,8 @@ func (h *handler) totpDisable() http.Handler {
 			writeFields(w, in.errs)
 			return
 		}
-		b := bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}
-		scope := "code"
-		if p.Password != "" {
-			b, scope = bucket{"login:acct-ip:" + normEmail(u.Email) + "|" + h.bucketAddr(r), h.rates.Login}, "login"
-		}
-		if !h.throttle(w, r, scope, b) {
+		if p.Password != "" && !h.throttleReauth(w, r) ||
+			p.Password == "" && !h.throttle(w, r, "code", bucket{"code:ip:" + h.bucketAddr(r), h.rates.Code}) {
 			return
 		}
 		if err := h.svc.DisableTOTP(r.Context(), u, p, h.client(r)); err != nil {
