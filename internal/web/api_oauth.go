@@ -245,12 +245,7 @@ func (h *handler) oauthToken() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		noStore(w)
-		if res.Challenge != "" {
-			writeJSON(w, http.StatusOK, loginChallenge(res))
-			return
-		}
-		h.writePair(w, http.StatusOK, res.Pair, true)
+		h.writeLogin(w, res)
 	})
 }
 

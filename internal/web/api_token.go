@@ -47,6 +47,17 @@ func loginChallenge(res auth.LoginResult) challengeBody {
 	return b
 }
 
+// writeLogin answers a login that succeeded: the token pair, or the challenge of its second
+// step (password login and an external provider's sign-in alike).
+func (h *handler) writeLogin(w http.ResponseWriter, res auth.LoginResult) {
+	noStore(w)
+	if res.Challenge != "" {
+		writeJSON(w, http.StatusOK, loginChallenge(res))
+		return
+	}
+	h.writePair(w, http.StatusOK, res.Pair, true)
+}
+
 // obtainPair is SimpleJWT's TokenObtainPairView with e-mail login, throttling and two-factor.
 func (h *handler) obtainPair() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,12 +71,7 @@ func (h *handler) obtainPair() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		noStore(w)
-		if res.Challenge != "" {
-			writeJSON(w, http.StatusOK, loginChallenge(res))
-			return
-		}
-		h.writePair(w, http.StatusOK, res.Pair, true)
+		h.writeLogin(w, res)
 	})
 }
 
